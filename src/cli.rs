@@ -1,0 +1,124 @@
+//! Command-line flags (clap derive only). Turned into real parts by `app`.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::dates::Dur;
+use crate::render::Format;
+
+const EXAMPLES: &str = "\
+Examples:
+  relnotes --dir ~/notes report              the Markdown report on stdout
+  relnotes report --output RELNOTES.md       write it atomically to a file
+  relnotes people                            one row per person
+  relnotes show alice                        alice's facts, timeline and commitments
+  relnotes due --within 7d                   reminders due in the next week
+  relnotes check                             problems as path:line:col (exit 1 on errors)
+  relnotes people --format json | jq .       the stable JSON interface
+  relnotes export --format ics > relnotes.ics
+  relnotes --today 2026-11-23 report         reproduce a report for a given day
+
+Environment: RELNOTES_DIR (notes root), RELNOTES_TODAY (today), NO_COLOR.
+Exit codes: 0 success, 1 errors found (check), 2 usage or I/O error.";
+
+/// Turn a folder of Markdown notes into a relationship journal: who to get
+/// back in touch with, what you promised whom, and who you haven't helped
+/// lately.
+#[derive(Debug, Parser)]
+#[command(name = "relnotes", version, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// The notes root [default: nearest folder with .relnotes.toml or .git,
+    /// else the working directory]
+    #[arg(long, global = true, env = "RELNOTES_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Pin today's date (YYYY-MM-DD) so output can be reproduced
+    #[arg(long, global = true, env = "RELNOTES_TODAY", value_name = "DATE", value_parser = parse_today)]
+    pub today: Option<NaiveDate>,
+
+    /// Output format [default: md for report, json for export, else text]
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// When to colour text output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented .relnotes.toml at the notes root (never overwrites)
+    Init,
+    /// The report: due now, who haven't I helped lately, open commitments,
+    /// upcoming, give and take
+    Report {
+        /// Write the report to FILE atomically instead of stdout
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// One row per person: last contact, last gave, gave/got, cadence, next due
+    People,
+    /// One person's facts, timeline (newest first) and open commitments
+    Show {
+        /// A handle, alias or name (`alice`, `@alice`, "Alice Chen")
+        person: String,
+    },
+    /// Reminders due now (commitments, keep in touch, birthdays)
+    Due {
+        /// Also list reminders due within this duration (7d, 2w, 1m; a bare
+        /// number is days)
+        #[arg(long, value_name = "DURATION", value_parser = parse_within)]
+        within: Option<Dur>,
+    },
+    /// Problems in the notes as path:line:col: severity: message
+    Check,
+    /// Everything as JSON, or reminders and birthdays as a calendar (ICS)
+    Export,
+}
+
+fn parse_today(s: &str) -> Result<NaiveDate, String> {
+    crate::dates::parse_iso(s).ok_or_else(|| format!("`{s}` is not a date in the form YYYY-MM-DD"))
+}
+
+fn parse_within(s: &str) -> Result<Dur, String> {
+    Dur::parse(s, true).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn spec7_global_options_before_or_after_the_command() {
+        let a = Cli::try_parse_from(["relnotes", "--today", "2026-11-23", "people"]).unwrap();
+        let b = Cli::try_parse_from(["relnotes", "people", "--today", "2026-11-23"]).unwrap();
+        assert_eq!(a.today, b.today);
+        assert!(a.today.is_some());
+    }
+
+    #[test]
+    fn spec7_bad_flag_values_are_usage_errors() {
+        assert!(Cli::try_parse_from(["relnotes", "due", "--within", "soon"]).is_err());
+        assert!(Cli::try_parse_from(["relnotes", "--today", "2026-02-30", "due"]).is_err());
+        let c = Cli::try_parse_from(["relnotes", "due", "--within", "10"]).unwrap();
+        assert!(matches!(c.command, Command::Due { within: Some(d) } if d == Dur::days(10)));
+    }
+}

@@ -1,0 +1,343 @@
+//! `.relnotes.toml` (SPEC §10) read with serde + toml and turned once into a
+//! validated [`Config`]. An unknown key or a bad value is an error naming the
+//! key and its line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::dates::Dur;
+use crate::parse::ParseOptions;
+
+/// The config file's name, at the notes root.
+pub const FILE_NAME: &str = ".relnotes.toml";
+
+/// A config problem: the file, the 1-based line, and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}: {message}")]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    people_dir: Option<Spanned<String>>,
+    exclude: Option<Spanned<Vec<String>>>,
+    follow_symlinks: Option<bool>,
+    help_window: Option<Spanned<String>>,
+    active_window: Option<Spanned<String>>,
+    birthday_notice: Option<Spanned<String>>,
+    report: Option<Spanned<String>>,
+    on_due: Option<String>,
+    kinds: Option<RawKinds>,
+    cadence: Option<BTreeMap<String, Spanned<String>>>,
+    aliases: Option<BTreeMap<String, Spanned<String>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawKinds {
+    gave: Option<Vec<String>>,
+    got: Option<Vec<String>>,
+    gave_patterns: Option<Vec<Spanned<String>>>,
+    got_patterns: Option<Vec<Spanned<String>>>,
+}
+
+/// A cadence as configured: the duration and the text it was written as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cadence {
+    pub dur: Dur,
+    pub text: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub parse: ParseOptions,
+    pub exclude: GlobSet,
+    pub exclude_globs: Vec<String>,
+    pub follow_symlinks: bool,
+    pub help_window: Dur,
+    pub active_window: Dur,
+    pub birthday_notice: Dur,
+    /// The report file, relative to the root.
+    pub report: Option<String>,
+    pub on_due: Option<String>,
+    /// Cadence by circle (lower case); `default` for everyone else.
+    pub cadence: BTreeMap<String, Cadence>,
+    /// alias (lower case) → canonical handle (lower case).
+    pub aliases: BTreeMap<String, String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            parse: ParseOptions::default(),
+            exclude: GlobSet::empty(),
+            exclude_globs: Vec::new(),
+            follow_symlinks: false,
+            help_window: Dur::days(90),
+            active_window: Dur::days(365),
+            birthday_notice: Dur::days(7),
+            report: None,
+            on_due: None,
+            cadence: BTreeMap::new(),
+            aliases: BTreeMap::new(),
+        }
+    }
+}
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src[..offset.min(src.len())].matches('\n').count() + 1
+}
+
+/// Builds the exclude matcher: a glob without `/` matches a name at any depth
+/// (as in `.gitignore`); one with `/` is anchored at the root.
+pub fn build_excludes(globs: &[String]) -> Result<GlobSet, (usize, String)> {
+    let mut b = GlobSetBuilder::new();
+    for (i, g) in globs.iter().enumerate() {
+        let trimmed = g.trim().trim_end_matches('/');
+        let anchored = trimmed.trim_start_matches('/');
+        let pat = if trimmed.contains('/') {
+            anchored.to_string()
+        } else {
+            format!("**/{anchored}")
+        };
+        let glob = Glob::new(&pat).map_err(|e| (i, format!("exclude glob `{g}`: {e}")))?;
+        b.add(glob);
+    }
+    b.build().map_err(|e| (0, format!("exclude globs: {e}")))
+}
+
+impl Config {
+    /// Reads `.relnotes.toml` in `root`; no file is the default config.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        let path = root.join(FILE_NAME);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                Config::from_toml(&text, &path)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(ConfigError {
+                path,
+                line: 0,
+                message: format!("cannot read config: {e}"),
+            }),
+        }
+    }
+
+    /// Parses and validates config text; `path` is only used in errors.
+    pub fn from_toml(src: &str, path: &Path) -> Result<Config, ConfigError> {
+        let err = |offset: usize, message: String| ConfigError {
+            path: path.to_path_buf(),
+            line: line_of(src, offset),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(src).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            err(offset, e.message().trim().to_string())
+        })?;
+        let mut cfg = Config::default();
+        let dur =
+            |v: &Option<Spanned<String>>, key: &str, default: Dur| -> Result<Dur, ConfigError> {
+                match v {
+                    None => Ok(default),
+                    Some(s) => Dur::parse(s.get_ref(), false)
+                        .map_err(|e| err(s.span().start, format!("`{key}`: {e}"))),
+                }
+            };
+        cfg.help_window = dur(&raw.help_window, "help_window", cfg.help_window)?;
+        cfg.active_window = dur(&raw.active_window, "active_window", cfg.active_window)?;
+        cfg.birthday_notice = dur(&raw.birthday_notice, "birthday_notice", cfg.birthday_notice)?;
+        if let Some(dir) = &raw.people_dir {
+            let d = dir.get_ref().trim().trim_matches('/');
+            if d.contains("..") {
+                return Err(err(
+                    dir.span().start,
+                    "`people_dir` must be a folder below the root".into(),
+                ));
+            }
+            cfg.parse.people_dir = d.to_string();
+        }
+        if let Some(ex) = &raw.exclude {
+            cfg.exclude = build_excludes(ex.get_ref())
+                .map_err(|(_, m)| err(ex.span().start, format!("`exclude`: {m}")))?;
+            cfg.exclude_globs.clone_from(ex.get_ref());
+        }
+        cfg.follow_symlinks = raw.follow_symlinks.unwrap_or(false);
+        if let Some(r) = &raw.report {
+            let rel = r.get_ref().trim().trim_start_matches("./").to_string();
+            if rel.is_empty() || rel.starts_with('/') || rel.split('/').any(|p| p == "..") {
+                return Err(err(
+                    r.span().start,
+                    "`report` must be a file path relative to the root".into(),
+                ));
+            }
+            cfg.report = Some(rel);
+        }
+        cfg.on_due = raw.on_due.filter(|s| !s.trim().is_empty());
+        if let Some(k) = raw.kinds {
+            let lower = |v: Vec<String>| {
+                v.into_iter()
+                    .map(|s| s.trim().trim_start_matches('#').to_lowercase())
+                    .collect()
+            };
+            if let Some(g) = k.gave {
+                cfg.parse.kinds.gave = lower(g);
+            }
+            if let Some(g) = k.got {
+                cfg.parse.kinds.got = lower(g);
+            }
+            let regexes =
+                |v: Option<Vec<Spanned<String>>>, key: &str| -> Result<Vec<Regex>, ConfigError> {
+                    v.unwrap_or_default()
+                        .into_iter()
+                        .map(|s| {
+                            Regex::new(s.get_ref()).map_err(|e| {
+                                err(s.span().start, format!("`kinds.{key}`: bad regex: {e}"))
+                            })
+                        })
+                        .collect()
+                };
+            cfg.parse.kinds.gave_patterns = regexes(k.gave_patterns, "gave_patterns")?;
+            cfg.parse.kinds.got_patterns = regexes(k.got_patterns, "got_patterns")?;
+        }
+        for (circle, text) in raw.cadence.unwrap_or_default() {
+            let d = Dur::parse(text.get_ref(), false)
+                .map_err(|e| err(text.span().start, format!("`cadence.{circle}`: {e}")))?;
+            cfg.cadence.insert(
+                circle.trim().to_lowercase(),
+                Cadence {
+                    dur: d,
+                    text: text.get_ref().trim().to_string(),
+                },
+            );
+        }
+        for (alias, handle) in raw.aliases.unwrap_or_default() {
+            let a = alias.trim().trim_start_matches('@').to_lowercase();
+            let h = handle
+                .get_ref()
+                .trim()
+                .trim_start_matches('@')
+                .to_lowercase();
+            if a.is_empty() || h.is_empty() {
+                return Err(err(
+                    handle.span().start,
+                    format!("`aliases.{alias}`: alias and handle must not be empty"),
+                ));
+            }
+            cfg.aliases.insert(a, h);
+        }
+        Ok(cfg)
+    }
+}
+
+/// The commented config `relnotes init` writes.
+pub const TEMPLATE: &str = r#"# relnotes configuration: every key is optional; the values shown are the
+# defaults unless marked "example". See the README's config section.
+
+# Person pages: every note under this folder is a person page.
+people_dir = "people"
+
+# Globs of notes to skip, relative to the root (as in .gitignore: a glob
+# without `/` matches a file or folder name at any depth).
+exclude = ["templates/**"]
+
+# Follow symbolic links while walking the notes (loops are reported once).
+follow_symlinks = false
+
+# "Who haven't I helped lately": people not helped within help_window,
+# among those with a page or an interaction within active_window.
+help_window = "90d"
+active_window = "365d"
+
+# How far ahead birthdays show as upcoming.
+birthday_notice = "7d"
+
+# The daemon's report file, relative to the root (example).
+# report = "RELNOTES.md"
+
+# A command run once per due reminder per day by `relnotes watch` (example).
+# on_due = "notify-send relnotes \"$RELNOTES_TEXT\""
+
+[kinds]
+gave = ["gave", "helped", "intro", "referral", "advice", "gift"]
+got = ["got", "asked", "favor"]
+# Regexes matched against the entry text (example).
+# gave_patterns = ["(?i)\\bintroduced\\b"]
+gave_patterns = []
+got_patterns = []
+
+[cadence]
+# Keep-in-touch by circle; `default` applies to everyone else (examples).
+# default = "6m"
+# mentor = "1m"
+
+[aliases]
+# alias = "canonical handle" (example)
+# bobby = "bob"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(src: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(src, Path::new(".relnotes.toml"))
+    }
+
+    #[test]
+    fn spec10_template_is_a_valid_config() {
+        let cfg = load(TEMPLATE).unwrap();
+        assert_eq!(cfg.help_window, Dur::days(90));
+        assert!(cfg.report.is_none());
+    }
+
+    #[test]
+    fn spec10_unknown_key_is_an_error_naming_key_and_line() {
+        let e = load("help_window = \"90d\"\n\ncolour = true\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("colour"), "{}", e.message);
+        let e = load("[kinds]\nhelped = []\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("helped"), "{}", e.message);
+    }
+
+    #[test]
+    fn spec10_bad_value_is_an_error_naming_key_and_line() {
+        let e = load("people_dir = \"p\"\nhelp_window = \"soon\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("help_window"), "{}", e.message);
+        let e = load("[cadence]\nmentor = \"monthly\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("cadence.mentor"), "{}", e.message);
+        let e = load("[kinds]\ngave_patterns = [\"(\"]\n").unwrap_err();
+        assert!(e.message.contains("gave_patterns"), "{}", e.message);
+        let e = load("follow_symlinks = \"yes\"\n").unwrap_err();
+        assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn spec10_values_are_read() {
+        let cfg = load(
+            "people_dir = \"folks/\"\nexclude = [\"templates/**\", \"draft*\"]\n[cadence]\nMentor = \"1m\"\n[aliases]\nBobby = \"@Bob\"\n[kinds]\ngave = [\"#Kudos\"]\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.parse.people_dir, "folks");
+        assert_eq!(cfg.cadence["mentor"].text, "1m");
+        assert_eq!(cfg.aliases["bobby"], "bob");
+        assert_eq!(cfg.parse.kinds.gave, ["kudos"]);
+        assert_eq!(cfg.parse.kinds.got, ["got", "asked", "favor"]);
+        assert!(cfg.exclude.is_match("templates/daily.md"));
+        assert!(cfg.exclude.is_match("a/b/drafts"));
+        assert!(!cfg.exclude.is_match("notes/templates.md"));
+    }
+}

@@ -1,0 +1,21 @@
+//! relnotes turns a folder of ordinary Markdown notes into a relationship
+//! journal. Data flows one way:
+//!
+//! `walk` (notes on disk) → `parse` (one note's facts, pure) → `vault`
+//! (people resolved across notes) → `query` (answers for a given today) →
+//! `render` (text, Markdown, JSON, ICS). `load` runs the first three in
+//! parallel; `app` is the thin layer of commands; `check` gathers problems.
+
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod dates;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod parse;
+pub mod query;
+pub mod render;
+pub mod vault;
+pub mod walk;

@@ -1,0 +1,71 @@
+//! The `relnotes` binary: parse flags, run the command, map the result to an
+//! exit code. A closed pipe (`relnotes people | head`) is success.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use relnotes::app::{run, Ctx};
+use relnotes::cli::Cli;
+use relnotes::error::{Error, Exit};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                let code = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    2
+                } else {
+                    0
+                };
+                return ExitCode::from(code);
+            }
+            // One line, naming the flag and the value.
+            let text = e.render().to_string();
+            let line = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: bad arguments");
+            eprintln!("relnotes: {}", line.trim_start_matches("error: "));
+            return ExitCode::from(Exit::Usage.code());
+        }
+    };
+    let stdout = io::stdout();
+    let terminal = stdout.is_terminal();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut err = io::stderr().lock();
+    let result = {
+        let mut ctx = Ctx {
+            out: &mut out,
+            err: &mut err,
+            stdout_is_terminal: terminal,
+        };
+        run(&cli, &mut ctx)
+    };
+    let flushed = out.flush();
+    let exit = match (result, flushed) {
+        (Err(Error::Io { source, .. }), _) | (Ok(_), Err(source))
+            if source.kind() == io::ErrorKind::BrokenPipe =>
+        {
+            Exit::Success
+        }
+        (Ok(exit), Ok(())) => exit,
+        (Ok(_), Err(e)) => {
+            let _ = writeln!(err, "relnotes: <stdout>: {e}");
+            Exit::Usage
+        }
+        (Err(e), _) => {
+            let _ = writeln!(err, "relnotes: {e}");
+            Exit::Usage
+        }
+    };
+    ExitCode::from(exit.code())
+}

@@ -1,0 +1,257 @@
+//! All notes' facts put together: who the people are (pages, handles,
+//! aliases, names) and whom each entry is with (SPEC §2). Conflicting claims
+//! are resolved here, first path in byte order winning, and reported.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::config::Config;
+use crate::model::{Diagnostic, NoteFacts};
+use crate::parse::path::{link_key, slug};
+
+/// A person, from a page, a mention, or both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person {
+    pub handle: String,
+    pub name: Option<String>,
+    /// Every alias that resolves to this person, sorted.
+    pub aliases: Vec<String>,
+    pub circles: Vec<String>,
+    /// The person page, relative to the root.
+    pub page: Option<String>,
+    pub cadence: Option<String>,
+    pub birthday: Option<String>,
+    pub org: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Whom one entry is with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryPeople {
+    /// Canonical handles mentioned by the entry, sorted, unique.
+    pub mentioned: Vec<String>,
+}
+
+/// The notes and the people they describe.
+#[derive(Debug, Default)]
+pub struct Vault {
+    /// In byte order of their paths.
+    pub notes: Vec<NoteFacts>,
+    /// For each note, the person whose page it is.
+    pub page_of: Vec<Option<String>>,
+    /// For each note, for each entry, whom it mentions.
+    pub resolved: Vec<Vec<EntryPeople>>,
+    pub people: BTreeMap<String, Person>,
+    /// Conflicting claims found while resolving.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Vault {
+    /// Resolves people across all notes. `notes` need not be sorted.
+    pub fn build(mut notes: Vec<NoteFacts>, cfg: &Config) -> Vault {
+        notes.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut v = Vault {
+            page_of: vec![None; notes.len()],
+            ..Vault::default()
+        };
+        // key (handle or alias, lower case) → (canonical handle, claiming path)
+        let mut claims: HashMap<String, (String, String)> = HashMap::new();
+
+        // Pass 1: page handles. A page can never lose its own handle to an
+        // alias; of two pages with one handle, the first path wins.
+        for (i, note) in notes.iter().enumerate() {
+            let Some(page) = &note.page else { continue };
+            v.page_of[i] = Some(page.handle.clone());
+            if let Some((_, owner)) = claims.get(&page.handle) {
+                v.diagnostics.push(Diagnostic::error(
+                    &note.path,
+                    page.handle_line,
+                    1,
+                    format!(
+                        "handle `{}` is already claimed by {owner}; this page is ignored",
+                        page.handle
+                    ),
+                ));
+                continue;
+            }
+            claims.insert(
+                page.handle.clone(),
+                (page.handle.clone(), note.path.clone()),
+            );
+            v.people.insert(
+                page.handle.clone(),
+                Person {
+                    handle: page.handle.clone(),
+                    name: page.name.clone(),
+                    circles: page.circles.clone(),
+                    page: Some(note.path.clone()),
+                    cadence: page.cadence.clone(),
+                    birthday: page.birthday.clone(),
+                    org: page.org.clone(),
+                    email: page.email.clone(),
+                    aliases: Vec::new(),
+                },
+            );
+        }
+        // Pass 2: page aliases.
+        for note in &notes {
+            let Some(page) = &note.page else { continue };
+            if v.people.get(&page.handle).and_then(|p| p.page.as_deref())
+                != Some(note.path.as_str())
+            {
+                continue;
+            }
+            for alias in &page.aliases {
+                if *alias == page.handle {
+                    continue;
+                }
+                match claims.get(alias) {
+                    Some((h, _)) if *h == page.handle => {}
+                    Some((_, owner)) => v.diagnostics.push(Diagnostic::error(
+                        &note.path,
+                        page.aliases_line,
+                        1,
+                        format!("alias `{alias}` is already claimed by {owner}"),
+                    )),
+                    None => {
+                        claims.insert(alias.clone(), (page.handle.clone(), note.path.clone()));
+                    }
+                }
+            }
+        }
+        // Pass 3: config aliases; a page's claim beats them.
+        for (alias, handle) in &cfg.aliases {
+            match claims.get(alias) {
+                Some((h, _)) if h == handle => {}
+                Some((_, owner)) => v.diagnostics.push(Diagnostic::warning(
+                    crate::config::FILE_NAME,
+                    0,
+                    0,
+                    format!("config alias `{alias}` is ignored: {owner} claims it"),
+                )),
+                None => {
+                    claims.insert(
+                        alias.clone(),
+                        (handle.clone(), crate::config::FILE_NAME.to_string()),
+                    );
+                }
+            }
+        }
+        let canonical = |key: &str| -> String {
+            claims
+                .get(key)
+                .map_or_else(|| key.to_string(), |(h, _)| h.clone())
+        };
+
+        // Handles mentioned with `@`, which wikilinks may name too.
+        let mut mentioned: BTreeSet<String> = BTreeSet::new();
+        for note in &notes {
+            for e in &note.entries {
+                for m in e.mentions.iter().filter(|m| !m.wikilink) {
+                    mentioned.insert(canonical(&m.key));
+                }
+            }
+        }
+        // What a wikilink target may name: page paths and stems, names.
+        let mut link_names: HashMap<String, String> = HashMap::new();
+        for (handle, p) in &v.people {
+            if let Some(path) = &p.page {
+                let key = link_key(path);
+                let stem = key.rsplit('/').next().unwrap_or(&key).to_string();
+                link_names.entry(key).or_insert_with(|| handle.clone());
+                link_names.entry(stem).or_insert_with(|| handle.clone());
+            }
+        }
+        let mut named: Vec<(&String, &Person)> = v.people.iter().collect();
+        named.sort_by(|a, b| a.1.page.cmp(&b.1.page));
+        for (handle, p) in named {
+            if let Some(n) = &p.name {
+                link_names
+                    .entry(n.trim().to_lowercase())
+                    .or_insert_with(|| handle.clone());
+            }
+        }
+        let resolve_link = |target: &str| -> Option<String> {
+            if let Some(h) = link_names.get(target) {
+                return Some(h.clone());
+            }
+            let last = target.rsplit('/').next().unwrap_or(target);
+            for key in [target, last, &slug(last)] {
+                if let Some((h, _)) = claims.get(key) {
+                    return Some(h.clone());
+                }
+                if mentioned.contains(key) {
+                    return Some(key.to_string());
+                }
+            }
+            link_names.get(last).cloned()
+        };
+
+        for note in &notes {
+            let per_entry = note
+                .entries
+                .iter()
+                .map(|e| {
+                    let mut people: Vec<String> = e
+                        .mentions
+                        .iter()
+                        .filter_map(|m| {
+                            if m.wikilink {
+                                resolve_link(&m.key)
+                            } else {
+                                Some(canonical(&m.key))
+                            }
+                        })
+                        .collect();
+                    people.sort();
+                    people.dedup();
+                    EntryPeople { mentioned: people }
+                })
+                .collect();
+            v.resolved.push(per_entry);
+        }
+        for handles in v.resolved.iter().flatten() {
+            for h in &handles.mentioned {
+                v.people.entry(h.clone()).or_insert_with(|| Person {
+                    handle: h.clone(),
+                    ..Person::default()
+                });
+            }
+        }
+        for (alias, (handle, _)) in &claims {
+            if alias != handle {
+                if let Some(p) = v.people.get_mut(handle) {
+                    p.aliases.push(alias.clone());
+                }
+            }
+        }
+        for p in v.people.values_mut() {
+            p.aliases.sort();
+        }
+        v.notes = notes;
+        v.diagnostics.sort();
+        v
+    }
+
+    /// Finds a person by handle, alias, name or page name (case-insensitive,
+    /// a leading `@` allowed).
+    pub fn find(&self, query: &str) -> Option<&Person> {
+        let q = query.trim().trim_start_matches('@').to_lowercase();
+        if let Some(p) = self.people.get(&q) {
+            return Some(p);
+        }
+        let slugged = slug(&q);
+        self.people
+            .values()
+            .find(|p| p.aliases.contains(&q))
+            .or_else(|| {
+                self.people.values().find(|p| {
+                    p.name.as_deref().is_some_and(|n| n.to_lowercase() == q)
+                        || p.handle == slugged
+                        || p.page.as_deref().is_some_and(|pg| {
+                            let k = link_key(pg);
+                            k == q || k.rsplit('/').next() == Some(q.as_str())
+                        })
+                })
+            })
+    }
+}
