@@ -6,15 +6,12 @@ use std::collections::HashMap;
 use crate::model::{Diagnostic, Severity};
 use crate::vault::Vault;
 
-/// Optimal string alignment distance ≤ 1 (one insertion, deletion,
-/// substitution or transposition), without allocating for the common case
-/// of very different strings.
+/// Optimal string alignment distance ≤ 1: one insertion, deletion,
+/// substitution or transposition.
 fn near(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    if a.len().abs_diff(b.len()) > 1 {
-        return false;
-    }
-    strsim::osa_distance(&a.iter().collect::<String>(), &b.iter().collect::<String>()) <= 1
+    a.len().abs_diff(b.len()) <= 4
+        && a.chars().count().abs_diff(b.chars().count()) <= 1
+        && strsim::osa_distance(a, b) <= 1
 }
 
 /// Handles mentioned only a little, with no page and no alias claim, that sit

@@ -521,3 +521,267 @@ pub fn cadence_of(p: &Person, cfg: &Config, today: NaiveDate) -> Option<(Dur, St
         .or_else(|| cfg.cadence.get("default"))
         .map(|c| (c.dur, c.text.clone()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Cadence;
+    use crate::vault::tests::vault;
+
+    fn d(s: &str) -> NaiveDate {
+        crate::dates::parse_iso(s).unwrap()
+    }
+
+    const TODAY: &str = "2026-11-23";
+
+    fn rows(files: &[(&str, &str)], cfg: &Config) -> Vec<PersonRow> {
+        let v = vault(files, cfg);
+        Answers::new(&v, cfg, d(TODAY)).people
+    }
+
+    fn row<'a>(rows: &'a [PersonRow], h: &str) -> &'a PersonRow {
+        rows.iter().find(|r| r.handle == h).unwrap()
+    }
+
+    #[test]
+    fn spec4_dated_mention_is_an_interaction_undated_is_a_mention() {
+        let r = rows(
+            &[
+                ("2026-11-20.md", "- lunch @a #gave\n"),
+                ("ideas.md", "- ask @a\n"),
+            ],
+            &Config::default(),
+        );
+        let a = row(&r, "a");
+        assert_eq!((a.mentions, a.interactions, a.gave, a.got), (2, 1, 1, 0));
+        assert_eq!(
+            (a.first_contact, a.last_contact, a.last_gave),
+            (
+                Some(d("2026-11-20")),
+                Some(d("2026-11-20")),
+                Some(d("2026-11-20"))
+            )
+        );
+    }
+
+    #[test]
+    fn spec4_future_entry_is_a_plan_not_an_interaction() {
+        let r = rows(
+            &[
+                ("2026-11-30.md", "- lunch @a #gave\n"),
+                ("2026-11-23.md", "- call @a\n"),
+            ],
+            &Config::default(),
+        );
+        let a = row(&r, "a");
+        assert_eq!((a.mentions, a.interactions, a.gave), (2, 1, 0));
+        assert_eq!(a.last_contact, Some(d(TODAY)));
+    }
+
+    #[test]
+    fn spec4_person_page_entries_with_own_or_heading_date_are_interactions() {
+        let page = "---\nname: P\ndate: 2026-01-01\n---\n# P\n\nBio paragraph.\n\n## 2026-01-02 heading only\n\n- 2026-11-01 coffee #got\n\n## 2026-11-10\n- helped move #helped\n- [x] sent book ✅ 2026-11-12\n- [x] undated done\n- [ ] open task\n- [-] cancelled\n";
+        let r = rows(&[("people/p.md", page)], &Config::default());
+        let p = row(&r, "p");
+        assert_eq!((p.interactions, p.gave, p.got), (4, 1, 1), "{p:?}");
+        assert_eq!(p.first_contact, Some(d("2026-11-01")));
+        assert_eq!(p.last_contact, Some(d("2026-11-12")));
+        assert_eq!(p.mentions, 0);
+    }
+
+    #[test]
+    fn spec4_done_task_dated_by_done_date_open_and_cancelled_are_not_interactions() {
+        let r = rows(
+            &[("2026-11-01.md", "- [x] sent @a the deck ✅ 2026-11-05 #gave\n- [ ] call @b\n- [-] call @c\n- [x] met @d\n")],
+            &Config::default(),
+        );
+        assert_eq!(row(&r, "a").last_gave, Some(d("2026-11-05")));
+        assert_eq!((row(&r, "b").interactions, row(&r, "b").mentions), (0, 1));
+        assert_eq!((row(&r, "c").interactions, row(&r, "c").mentions), (0, 1));
+        assert_eq!(row(&r, "d").last_contact, Some(d("2026-11-01")));
+    }
+
+    #[test]
+    fn spec5_cadence_page_then_shortest_circle_then_default() {
+        let mut cfg = Config::default();
+        let c = |t: &str| Cadence {
+            dur: Dur::parse(t, false).unwrap(),
+            text: t.into(),
+        };
+        cfg.cadence.insert("mentor".into(), c("1m"));
+        cfg.cadence.insert("peer".into(), c("5w"));
+        cfg.cadence.insert("default".into(), c("6m"));
+        let r = rows(
+            &[
+                (
+                    "people/a.md",
+                    "---\ncadence: 10d\ncircles: [mentor]\n---\n- 2026-11-01 x\n",
+                ),
+                (
+                    "people/b.md",
+                    "---\ncircles: [peer, mentor]\n---\n- 2026-10-20 x\n",
+                ),
+                (
+                    "people/c.md",
+                    "---\ncircles: [other]\n---\n- 2026-05-31 x\n",
+                ),
+                ("people/n.md", "---\ncircles: [mentor]\n---\n"),
+            ],
+            &cfg,
+        );
+        let a = row(&r, "a");
+        assert_eq!(
+            (a.cadence.as_deref(), a.next_due, a.overdue_days),
+            (Some("10d"), Some(d("2026-11-11")), Some(12))
+        );
+        let b = row(&r, "b");
+        assert_eq!(
+            (b.cadence.as_deref(), b.next_due, b.overdue_days),
+            (Some("1m"), Some(d("2026-11-20")), Some(3))
+        );
+        let c = row(&r, "c");
+        assert_eq!(
+            (c.cadence.as_deref(), c.next_due),
+            (Some("6m"), Some(d("2026-11-30")))
+        );
+        assert_eq!(c.overdue_days, Some(-7));
+        let n = row(&r, "n");
+        assert_eq!(
+            (n.next_due, n.overdue_days),
+            (Some(d(TODAY)), Some(0)),
+            "never contacted: due today"
+        );
+        let none = rows(&[("people/z.md", "")], &Config::default());
+        assert_eq!(
+            (
+                none[0].cadence.as_ref(),
+                none[0].next_due,
+                none[0].overdue_days
+            ),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn spec5_reminders_sorted_and_due_within() {
+        let cfg = Config::default();
+        let v = vault(
+            &[
+                ("people/b.md", "---\nbirthday: 11-23\ncadence: 1w\n---\n- 2026-11-16 x\n- [ ] bring book due:2026-11-23\n"),
+                ("people/feb.md", "---\nbirthday: 1992-02-29\n---\n"),
+                ("2026-11-20.md", "- [ ] send @a plan due:+3d\n- [ ] send @c the thing due:2026-11-29\n- [ ] no due @a\n"),
+            ],
+            &cfg,
+        );
+        let a = Answers::new(&v, &cfg, d(TODAY));
+        let due: Vec<_> = a
+            .due(Dur::days(0))
+            .iter()
+            .map(|r| (r.kind.as_str(), r.people.join(","), r.due, r.overdue_days))
+            .collect();
+        assert_eq!(
+            due,
+            [
+                ("birthday", "b".into(), d(TODAY), 0),
+                ("cadence", "b".into(), d(TODAY), 0),
+                ("commitment", "a".into(), d(TODAY), 0),
+                ("commitment", "b".into(), d(TODAY), 0),
+            ]
+        );
+        let within = a.due(Dur::days(6));
+        assert_eq!(within.len(), 5);
+        assert_eq!(within[4].overdue_days, -6);
+        let all = a.reminders();
+        let feb = all.iter().find(|r| r.people == ["feb"]).unwrap();
+        assert_eq!(feb.due, d("2027-02-28"));
+        assert_eq!(a.commitments().len(), 4);
+    }
+
+    #[test]
+    fn spec6_not_helped_candidates_and_order() {
+        let cfg = Config {
+            help_window: Dur::days(90),
+            active_window: Dur::days(365),
+            ..Config::default()
+        };
+        let v = vault(
+            &[
+                ("people/paged.md", ""),
+                ("2024-01-01.md", "- @ancient #asked\n"),
+                ("2025-11-23.md", "- @edge #asked\n"),
+                ("2026-08-25.md", "- @exactly90 #gave\n"),
+                ("2026-08-24.md", "- @over90 #gave\n- @over90b #gave\n- @over90b #got\n"),
+                ("2026-11-01.md", "- @never1 #asked\n- @never2 #asked\n- @never2 #asked\n- @never3 x\n- @over90 x\n"),
+                ("2026-11-02.md", "- @never4 x\n- @recent #helped\n"),
+            ],
+            &cfg,
+        );
+        let a = Answers::new(&v, &cfg, d(TODAY));
+        let order: Vec<_> = a.not_helped().into_iter().map(|r| r.handle).collect();
+        assert_eq!(
+            order,
+            ["never2", "never1", "edge", "never4", "never3", "paged", "over90b", "over90"]
+        );
+    }
+
+    #[test]
+    fn spec8_balance_over_window() {
+        let cfg = Config::default();
+        let v = vault(
+            &[
+                (
+                    "2026-11-01.md",
+                    "- @a #asked\n- @a #asked\n- @a #gave\n- @a @b #intro\n",
+                ),
+                ("2026-01-01.md", "- @b #asked\n"),
+            ],
+            &cfg,
+        );
+        let b = Answers::new(&v, &cfg, d(TODAY)).balance(90);
+        assert_eq!((b.gave, b.got), (2, 2));
+        assert_eq!(b.asked_more.len(), 0, "a: gave 2 got 2");
+        let v = vault(
+            &[("2026-11-01.md", "- @a #asked\n- @a #asked\n- @a #gave\n")],
+            &cfg,
+        );
+        let b = Answers::new(&v, &cfg, d(TODAY)).balance(90);
+        assert_eq!(
+            b.asked_more,
+            [BalanceRow {
+                handle: "a".into(),
+                gave: 1,
+                got: 2
+            }]
+        );
+    }
+
+    #[test]
+    fn spec7_show_timeline_newest_first_undated_last() {
+        let cfg = Config::default();
+        let v = vault(
+            &[
+                ("b.md", "- 2026-11-01 x @a\n- 2026-11-05 y @a #gave\n"),
+                (
+                    "a.md",
+                    "- 2026-11-05 z @a\n- undated @a\n- 2026-12-01 plan @a\n- [ ] open @a\n",
+                ),
+            ],
+            &cfg,
+        );
+        let a = Answers::new(&v, &cfg, d(TODAY));
+        let t: Vec<_> = a
+            .timeline("a")
+            .into_iter()
+            .map(|r| (r.file, r.line, r.kinds))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                ("a.md".into(), 1, vec![]),
+                ("b.md".into(), 2, vec!["gave"]),
+                ("b.md".into(), 1, vec![]),
+                ("a.md".into(), 2, vec![])
+            ]
+        );
+    }
+}

@@ -255,3 +255,145 @@ impl Vault {
             })
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::parse::parse_note;
+
+    /// Builds a vault from `(path, text)` pairs.
+    pub(crate) fn vault(files: &[(&str, &str)], cfg: &Config) -> Vault {
+        let notes = files
+            .iter()
+            .map(|(p, s)| parse_note(p, s, &cfg.parse))
+            .collect();
+        Vault::build(notes, cfg)
+    }
+
+    fn people_of(v: &Vault, path: &str) -> Vec<Vec<String>> {
+        let i = v.notes.iter().position(|n| n.path == path).unwrap();
+        v.resolved[i].iter().map(|e| e.mentioned.clone()).collect()
+    }
+
+    #[test]
+    fn spec2_aliases_resolve_everywhere_page_beats_config() {
+        let mut cfg = Config::default();
+        cfg.aliases.insert("bobby".into(), "bob".into());
+        cfg.aliases.insert("ali".into(), "someone-else".into());
+        let v = vault(
+            &[
+                (
+                    "people/alice.md",
+                    "---\naliases: [Ali, \"Alice Chen\"]\n---\n",
+                ),
+                ("n.md", "- @ALI and @bobby and @Alice\n"),
+            ],
+            &cfg,
+        );
+        assert_eq!(
+            people_of(&v, "n.md"),
+            [vec!["alice".to_string(), "bob".to_string()]]
+        );
+        assert_eq!(v.people["alice"].aliases, ["ali", "alice chen"]);
+        assert_eq!(v.people["bob"].aliases, ["bobby"]);
+        assert_eq!(v.diagnostics.len(), 1, "{:?}", v.diagnostics);
+        assert!(v.diagnostics[0].message.contains("`ali`"));
+    }
+
+    #[test]
+    fn spec2_two_pages_claiming_one_handle_or_alias_first_path_wins() {
+        let v = vault(
+            &[
+                (
+                    "people/b.md",
+                    "---\nhandle: dup\nname: Second\naliases: [x]\n---\n",
+                ),
+                ("people/a.md", "---\nhandle: dup\nname: First\n---\n"),
+                ("people/c.md", "---\naliases: [x, a]\n---\n"),
+            ],
+            &Config::default(),
+        );
+        assert_eq!(v.people["dup"].name.as_deref(), Some("First"));
+        assert_eq!(v.people["dup"].page.as_deref(), Some("people/a.md"));
+        let errs: Vec<_> = v
+            .diagnostics
+            .iter()
+            .map(|d| (d.path.as_str(), d.line))
+            .collect();
+        // people/b.md loses its handle; people/c.md's alias `a` names page a's
+        // handle? No: `a` is not a handle here (a.md claims `dup`), so only
+        // the duplicate handle is an error and `x` is b's… which lost, so c gets `x`.
+        assert_eq!(errs, [("people/b.md", 2)]);
+        assert_eq!(v.people["c"].aliases, ["a", "x"]);
+        assert!(v
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == crate::model::Severity::Error));
+    }
+
+    #[test]
+    fn spec2_alias_claimed_twice_is_an_error() {
+        let v = vault(
+            &[
+                ("people/a.md", "---\naliases: [ace]\n---\n"),
+                ("people/b.md", "---\naliases: [ace, a]\n---\n"),
+            ],
+            &Config::default(),
+        );
+        let msgs: Vec<_> = v
+            .diagnostics
+            .iter()
+            .map(|d| (d.path.as_str(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            msgs,
+            [
+                ("people/b.md", "alias `a` is already claimed by people/a.md"),
+                (
+                    "people/b.md",
+                    "alias `ace` is already claimed by people/a.md"
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn spec2_wikilink_is_a_mention_only_when_it_resolves() {
+        let v = vault(
+            &[
+                ("people/Alice Chen.md", "---\nname: Alice C\naliases: [ace]\n---\n"),
+                (
+                    "n.md",
+                    "- [[Alice Chen]]\n- [[people/Alice Chen|her]]\n- [[Alice C]]\n- [[ACE]]\n- [[alice-chen]]\n- [[bob]] and @bob\n- [[Project X]]\n",
+                ),
+            ],
+            &Config::default(),
+        );
+        let a = vec!["alice-chen".to_string()];
+        assert_eq!(
+            people_of(&v, "n.md"),
+            [
+                a.clone(),
+                a.clone(),
+                a.clone(),
+                a.clone(),
+                a,
+                vec!["bob".to_string()],
+                vec![]
+            ]
+        );
+        assert!(!v.people.contains_key("project x"));
+    }
+
+    #[test]
+    fn spec2_person_exists_with_page_or_mention() {
+        let v = vault(
+            &[("people/p.md", "bio\n"), ("n.md", "- hi @m\n")],
+            &Config::default(),
+        );
+        let handles: Vec<_> = v.people.keys().cloned().collect();
+        assert_eq!(handles, ["m", "p"]);
+        assert_eq!(v.find("@M").map(|p| p.handle.as_str()), Some("m"));
+        assert!(v.find("nobody").is_none());
+    }
+}

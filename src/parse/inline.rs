@@ -323,7 +323,7 @@ mod tests {
             escaped: &[0],
         };
         assert_eq!(scan.mentions(), vec![(9, "alice".to_string())]);
-        let opaque = [9..15];
+        let opaque = [Range { start: 9, end: 15 }];
         let scan = Scan {
             text,
             opaque: &opaque,
@@ -439,7 +439,7 @@ mod tests {
         );
         assert_eq!(
             scan("x due:2026-02-30"),
-            vec![Field::Bad(2, "2026-02-30".into())]
+            vec![Field::Bad(6, "2026-02-30".into())]
         );
         assert!(scan("overdue:2026-11-10 xdue:+3d").is_empty());
     }

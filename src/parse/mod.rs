@@ -89,13 +89,21 @@ impl ParseOptions {
 struct Lines<'a> {
     src: &'a str,
     starts: Vec<usize>,
+    /// The last answer `(offset, line, col)`: columns of later offsets on the
+    /// same line are counted from there, so a huge one-line note with many
+    /// mentions stays linear.
+    last: std::cell::Cell<(usize, u32, u32)>,
 }
 
 impl<'a> Lines<'a> {
     fn new(src: &'a str) -> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { src, starts }
+        Lines {
+            src,
+            starts,
+            last: std::cell::Cell::new((0, 1, 1)),
+        }
     }
 
     fn line(&self, offset: usize) -> u32 {
@@ -110,8 +118,16 @@ impl<'a> Lines<'a> {
         }
         let line = self.line(offset);
         let start = self.starts[line as usize - 1];
-        let col = self.src[start..offset].chars().count() + 1;
-        (line, u32::try_from(col).unwrap_or(u32::MAX))
+        let (last_off, last_line, last_col) = self.last.get();
+        let (from, base) = if last_line == line && last_off >= start && last_off <= offset {
+            (last_off, last_col)
+        } else {
+            (start, 1)
+        };
+        let n = u32::try_from(self.src[from..offset].chars().count()).unwrap_or(u32::MAX);
+        let col = base.saturating_add(n);
+        self.last.set((offset, line, col));
+        (line, col)
     }
 }
 
@@ -379,11 +395,9 @@ impl NoteParser<'_> {
                     }
                     b.push(&t, r.start, opaque);
                 }
-                Event::Code(t) => {
-                    if self.skip == 0 {
-                        if let Some(b) = self.blocks.last_mut() {
-                            b.push(&t, r.start + 1, true);
-                        }
+                Event::Code(t) if self.skip == 0 => {
+                    if let Some(b) = self.blocks.last_mut() {
+                        b.push(&t, r.start + 1, true);
                     }
                 }
                 Event::SoftBreak | Event::HardBreak => {
@@ -470,11 +484,9 @@ impl NoteParser<'_> {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
-            TagEnd::Paragraph => {
-                if self.containers.last() != Some(&Container::Item) {
-                    if let Some(b) = self.blocks.pop() {
-                        self.finish(b);
-                    }
+            TagEnd::Paragraph if self.containers.last() != Some(&Container::Item) => {
+                if let Some(b) = self.blocks.pop() {
+                    self.finish(b);
                 }
             }
             TagEnd::Heading(level) => {
@@ -540,6 +552,16 @@ impl NoteParser<'_> {
         let mut opaque = std::mem::take(&mut b.opaque);
         opaque.extend(inline::url_ranges(&b.text));
         opaque.sort_by_key(|r| r.start);
+        // Merge overlaps (a URL inside a code span): `Scan` needs disjoint
+        // ranges.
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(opaque.len());
+        for r in opaque {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        let opaque = merged;
         let scan = Scan {
             text: &b.text,
             opaque: &opaque,
