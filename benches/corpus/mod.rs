@@ -158,7 +158,7 @@ pub fn generate(dir: &Path, notes: usize, people: usize, seed: u64) -> Written {
     let zipf = Zipf::new(people.max(1), 1.05);
     let pages: Vec<usize> = (0..people).filter(|&i| folk[i].page).collect();
     let n_pages = pages.len().min(notes / 5);
-    let mut write = |rel: String, text: String, w: &mut Written| {
+    let write = |rel: String, text: String, w: &mut Written| {
         let path = dir.join(&rel);
         if let Some(p) = path.parent() {
             std::fs::create_dir_all(p).unwrap();
