@@ -1,7 +1,8 @@
 //! The commands: each one loads the notes, asks `query` and hands the rows
 //! to `render`. Thin on purpose; the logic lives in the stages.
 
-use std::io::{self, Write};
+use std::fmt::Write as _;
+use std::io::{self, IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -10,9 +11,11 @@ use crate::cli::{Cli, ColorChoice, Command};
 use crate::config::{Config, FILE_NAME, TEMPLATE};
 use crate::dates::Dur;
 use crate::error::{Error, Exit};
+use crate::index::{self, Index, SyncStats};
 use crate::model::{Diagnostic, Severity};
 use crate::query::Answers;
 use crate::render::{self, Format, Style};
+use crate::vault::Vault;
 
 /// Where command output goes: stdout, or a report file.
 pub struct Ctx<'o> {
@@ -75,23 +78,150 @@ fn open_root(cli: &Cli) -> Result<(PathBuf, Config), Error> {
     Ok((root, cfg))
 }
 
-/// Prints what every command should hear about: files that could not be
-/// read and errors in notes. The rest waits for `relnotes check`.
-fn warn(
-    ctx: &mut Ctx<'_>,
-    load_diags: &[Diagnostic],
-    vault: &crate::vault::Vault,
-) -> io::Result<()> {
-    let errors = vault
-        .notes
-        .iter()
-        .flat_map(|n| &n.diagnostics)
-        .chain(&vault.diagnostics)
-        .filter(|d| d.severity == Severity::Error);
-    for d in load_diags.iter().chain(errors) {
-        writeln!(ctx.err, "relnotes: {d}")?;
+/// Where the answers come from: the index, or (when it cannot be used)
+/// the notes parsed in memory.
+struct Source {
+    index: Option<Index>,
+    vault: Option<Vault>,
+    /// Walk problems and per-file warnings.
+    file_diags: Vec<Diagnostic>,
+    stats: SyncStats,
+}
+
+impl Source {
+    fn open(cli: &Cli, root: &Path, cfg: &Config, today: NaiveDate, ctx: &mut Ctx<'_>) -> Source {
+        let rebuild = matches!(cli.command, Command::Index { rebuild: true });
+        let path = cli.index.clone().or_else(|| index::default_path(root));
+        let mut note = |msg: String| {
+            let _ = writeln!(ctx.err, "relnotes: {msg}");
+        };
+        match path {
+            None => note("no cache folder for the index; answering from memory".to_string()),
+            Some(path) => match Index::open(&path) {
+                Err(e) => note(format!("cannot use the index: {e}; answering from memory")),
+                Ok((mut idx, warnings)) => {
+                    for w in warnings {
+                        note(w);
+                    }
+                    let progress = std::io::stderr().is_terminal();
+                    match index::sync(
+                        &mut idx,
+                        root,
+                        cfg,
+                        &cfg.fingerprint,
+                        rebuild,
+                        progress,
+                        today,
+                    ) {
+                        Ok(synced) => {
+                            let mut file_diags = synced.walk_diagnostics;
+                            file_diags
+                                .extend(index::sync::file_warnings(&idx.conn).unwrap_or_default());
+                            return Source {
+                                index: Some(idx),
+                                vault: synced.vault,
+                                file_diags,
+                                stats: synced.stats,
+                            };
+                        }
+                        Err(e) => note(format!(
+                            "cannot update the index at {}: {e}; answering from memory",
+                            path.display()
+                        )),
+                    }
+                }
+            },
+        }
+        let (vault, file_diags, st) = crate::load::load(root, cfg);
+        Source {
+            index: None,
+            vault: Some(vault),
+            file_diags,
+            stats: SyncStats {
+                seen: st.seen,
+                parsed: st.parsed,
+                skipped: st.skipped,
+                millis: st.millis,
+                changed: true,
+                full: true,
+                ..SyncStats::default()
+            },
+        }
     }
-    Ok(())
+
+    /// The vault, loaded from the index on first use. An index whose facts
+    /// cannot be read (damaged pages, bad JSON) is moved aside and rebuilt;
+    /// if that fails too, the notes are parsed in memory.
+    fn vault(
+        &mut self,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        err: &mut dyn Write,
+    ) -> &Vault {
+        if self.vault.is_none() {
+            if let Some(idx) = self.index.take() {
+                match index::sync::load_vault(&idx.conn, cfg) {
+                    Ok((v, _)) => {
+                        self.vault = Some(v);
+                        self.index = Some(idx);
+                    }
+                    Err(e) => {
+                        let path = idx.path.clone();
+                        drop(idx);
+                        let _ = writeln!(
+                            err,
+                            "relnotes: {}: index was unusable ({e}); moved aside and rebuilt from the notes",
+                            path.display()
+                        );
+                        self.rebuild(&path, root, cfg, today);
+                    }
+                }
+            }
+        }
+        self.vault.get_or_insert_with(|| {
+            let (vault, diags, _) = crate::load::load(root, cfg);
+            self.file_diags = diags;
+            vault
+        })
+    }
+
+    /// Moves a damaged index aside and builds a new one; on failure the
+    /// vault is left for `vault()` to load in memory.
+    fn rebuild(&mut self, path: &Path, root: &Path, cfg: &Config, today: NaiveDate) {
+        if index::move_aside(path).is_err() {
+            return;
+        }
+        let Ok((mut idx, _)) = Index::open(path) else {
+            return;
+        };
+        if let Ok(synced) = index::sync(&mut idx, root, cfg, &cfg.fingerprint, true, false, today) {
+            self.stats = synced.stats;
+            self.vault = synced.vault;
+            self.index = Some(idx);
+        }
+    }
+
+    /// What every command should hear about: files that could not be read
+    /// and errors in notes. The rest waits for `relnotes check`.
+    fn stderr_diags(&self) -> Vec<Diagnostic> {
+        let mut out = self.file_diags.clone();
+        match (&self.vault, &self.index) {
+            (Some(v), _) => out.extend(
+                v.notes
+                    .iter()
+                    .flat_map(|n| &n.diagnostics)
+                    .chain(&v.diagnostics)
+                    .filter(|d| d.severity == Severity::Error)
+                    .cloned(),
+            ),
+            (None, Some(idx)) => out.extend(index::sync::stored_errors(idx)),
+            (None, None) => {}
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// Runs one command. Errors that stop it are returned; problems in the
@@ -102,39 +232,193 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     }
     let (root, cfg) = open_root(cli)?;
     let style = style(cli, ctx.stdout_is_terminal);
-    let (vault, load_diags, _stats) = crate::load::load(&root, &cfg);
     let today = today(cli);
-    let answers = Answers::new(&vault, &cfg, today);
+    let mut src = Source::open(cli, &root, &cfg, today, ctx);
     let io_err = |source| Error::Io {
         path: PathBuf::from("<stdout>"),
         source,
     };
 
-    if !matches!(cli.command, Command::Check) {
-        warn(ctx, &load_diags, &vault).map_err(io_err)?;
-    }
-    let out = &mut *ctx.out;
     match &cli.command {
-        Command::Init => unreachable!("handled above"),
-        Command::People => match format_for(
-            cli,
-            Format::Text,
-            &[Format::Text, Format::Md, Format::Json],
-            "people",
-        )? {
-            Format::Json => render::json::people(out, &answers),
-            Format::Md => render::markdown::people(out, &answers.people, ""),
+        Command::Check => return check(cli, &root, &cfg, &mut src, style, today, ctx),
+        Command::Index { .. } => return index_stats(&root, &cfg, &mut src, today, ctx),
+        _ => {}
+    }
+    for d in src.stderr_diags() {
+        writeln!(ctx.err, "relnotes: {d}").map_err(io_err)?;
+    }
+    let all = [Format::Text, Format::Md, Format::Json];
+    let (format, output) = match &cli.command {
+        Command::People => (format_for(cli, Format::Text, &all, "people")?, None),
+        Command::Show { .. } => (format_for(cli, Format::Text, &all, "show")?, None),
+        Command::Due { .. } => (format_for(cli, Format::Text, &all, "due")?, None),
+        Command::Report { output } => (
+            format_for(
+                cli,
+                Format::Md,
+                &[Format::Md, Format::Text, Format::Json],
+                "report",
+            )?,
+            output.as_ref(),
+        ),
+        _ => (
+            format_for(cli, Format::Json, &[Format::Json, Format::Ics], "export")?,
+            None,
+        ),
+    };
+    let base = output.map_or_else(String::new, |p| link_base(&root, p));
+    // The answer is rendered into a buffer, or taken from the index's store
+    // when nothing changed since it was rendered for this today and these
+    // flags.
+    let key = format!(
+        "{:?}|{today}|{format:?}|{}|{base}",
+        cli.command, style.color
+    );
+    let cached = src.index.as_ref().and_then(|i| i.cached(&key));
+    let bytes = match cached {
+        Some(b) => b,
+        None => {
+            let mut buf = Vec::new();
+            src.vault(&root, &cfg, today, ctx.err);
+            let file_diags = src.file_diags.clone();
+            let vault = src.vault(&root, &cfg, today, ctx.err);
+            let answers = Answers::new(vault, &cfg, today);
+            render_answer(cli, &answers, style, format, &base, &file_diags, &mut buf)?;
+            if let Some(idx) = &src.index {
+                idx.store(&key, &buf);
+            }
+            buf
+        }
+    };
+    match output {
+        None => ctx.out.write_all(&bytes).map_err(io_err)?,
+        Some(path) => write_atomic(path, &bytes).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?,
+    }
+    Ok(Exit::Success)
+}
+
+fn check(
+    cli: &Cli,
+    root: &Path,
+    cfg: &Config,
+    src: &mut Source,
+    style: Style,
+    today: NaiveDate,
+    ctx: &mut Ctx<'_>,
+) -> Result<Exit, Error> {
+    let io_err = |source| Error::Io {
+        path: PathBuf::from("<stdout>"),
+        source,
+    };
+    let f = format_for(cli, Format::Text, &[Format::Text, Format::Json], "check")?;
+    src.vault(root, cfg, today, ctx.err);
+    let file_diags = src.file_diags.clone();
+    let vault = src.vault(root, cfg, today, ctx.err);
+    let (diags, errors) = crate::check::collect(file_diags, vault);
+    let out = &mut *ctx.out;
+    match f {
+        Format::Json => serde_json::to_writer_pretty(&mut *out, &diags)
+            .map_err(io::Error::from)
+            .and_then(|()| out.write_all(b"\n")),
+        _ => render::text::diagnostics(out, style, &diags),
+    }
+    .map_err(io_err)?;
+    let n_err = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let n_warn = diags.len() - n_err;
+    if diags.is_empty() {
+        writeln!(ctx.err, "relnotes: no problems found").map_err(io_err)?;
+    } else {
+        writeln!(ctx.err, "relnotes: {n_err} error(s), {n_warn} warning(s)").map_err(io_err)?;
+    }
+    Ok(if errors {
+        Exit::Problems
+    } else {
+        Exit::Success
+    })
+}
+
+fn index_stats(
+    root: &Path,
+    cfg: &Config,
+    src: &mut Source,
+    today: NaiveDate,
+    ctx: &mut Ctx<'_>,
+) -> Result<Exit, Error> {
+    // Loading the vault may rebuild a damaged index: ask for it first.
+    src.vault(root, cfg, today, ctx.err);
+    let st = src.stats;
+    let location = src.index.as_ref().map_or_else(
+        || "(none: answered from memory)".to_string(),
+        |i| i.path.display().to_string(),
+    );
+    let vault = src.vault(root, cfg, today, ctx.err);
+    let a = Answers::new(vault, cfg, today);
+    let interactions: u32 = a.people.iter().map(|p| p.interactions).sum();
+    let reminders = a.reminders().len();
+    let mut text = format!("index: {location}\n");
+    let _ = writeln!(
+        text,
+        "files: {} seen, {} parsed, {} unchanged, {} re-hashed, {} removed, {} skipped{}",
+        st.seen,
+        st.parsed,
+        st.unchanged,
+        st.rehashed,
+        st.removed,
+        st.skipped,
+        if st.full { " (full parse)" } else { "" }
+    );
+    let _ = writeln!(
+        text,
+        "people: {}, interactions: {interactions}, reminders: {reminders}",
+        a.people.len()
+    );
+    let _ = writeln!(text, "sync: {} ms", st.millis);
+    if let Some(peak) = peak_memory_kib() {
+        let _ = writeln!(text, "peak memory: {} MiB", peak / 1024);
+    }
+    ctx.out
+        .write_all(text.as_bytes())
+        .map_err(|source| Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source,
+        })?;
+    Ok(Exit::Success)
+}
+
+/// Renders the answer of a reading command into `out`.
+fn render_answer(
+    cli: &Cli,
+    answers: &Answers<'_>,
+    style: Style,
+    format: Format,
+    base: &str,
+    file_diags: &[Diagnostic],
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let io_err = |source| Error::Io {
+        path: PathBuf::from("<output>"),
+        source,
+    };
+    let today = answers.today;
+    match &cli.command {
+        Command::People => match format {
+            Format::Json => render::json::people(out, answers),
+            Format::Md => render::markdown::people(out, &answers.people, base),
             _ => render::text::people(out, style, &answers.people),
         }
         .map_err(io_err)?,
         Command::Show { person } => {
-            let f = format_for(
-                cli,
-                Format::Text,
-                &[Format::Text, Format::Md, Format::Json],
-                "show",
-            )?;
-            let Some(p) = vault.find(person).and_then(|p| answers.person(&p.handle)) else {
+            let Some(p) = answers
+                .vault
+                .find(person)
+                .and_then(|p| answers.person(&p.handle))
+            else {
                 return Err(Error::Usage(format!(
                     "no person `{person}` (try `relnotes people`)"
                 )));
@@ -145,94 +429,45 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
                 .into_iter()
                 .filter(|c| c.people.contains(&p.handle))
                 .collect();
-            match f {
+            match format {
                 Format::Json => render::json::show(out, today, p, &timeline, &commitments),
-                Format::Md => render::markdown::show(out, p, &timeline, &commitments, ""),
+                Format::Md => render::markdown::show(out, p, &timeline, &commitments, base),
                 _ => render::text::show(out, style, p, &timeline, &commitments),
             }
             .map_err(io_err)?;
         }
         Command::Due { within } => {
-            let f = format_for(
-                cli,
-                Format::Text,
-                &[Format::Text, Format::Md, Format::Json],
-                "due",
-            )?;
             let due = answers.due(within.unwrap_or(Dur::days(0)));
-            match f {
+            match format {
                 Format::Json => render::json::due(out, today, &due),
-                Format::Md => render::markdown::reminders(out, &due, ""),
+                Format::Md => render::markdown::reminders(out, &due, base),
                 _ => render::text::reminders(out, style, &due),
             }
             .map_err(io_err)?;
         }
-        Command::Report { output } => {
-            let f = format_for(
-                cli,
-                Format::Md,
-                &[Format::Md, Format::Text, Format::Json],
-                "report",
-            )?;
-            match output {
-                None => match f {
-                    Format::Json => render::json::report(out, &answers),
-                    _ => render::markdown::report(out, &answers, ""),
-                }
-                .map_err(io_err)?,
-                Some(path) => {
-                    let mut buf = Vec::new();
-                    let base = link_base(&root, path);
-                    match f {
-                        Format::Json => render::json::report(&mut buf, &answers),
-                        _ => render::markdown::report(&mut buf, &answers, &base),
-                    }
-                    .map_err(io_err)?;
-                    write_atomic(path, &buf).map_err(|source| Error::Io {
-                        path: path.clone(),
-                        source,
-                    })?;
-                }
-            }
+        Command::Report { .. } => match format {
+            Format::Json => render::json::report(out, answers),
+            _ => render::markdown::report(out, answers, base),
         }
-        Command::Check => {
-            let f = format_for(cli, Format::Text, &[Format::Text, Format::Json], "check")?;
-            let (diags, errors) = crate::check::collect(load_diags, &vault);
-            match f {
-                Format::Json => serde_json::to_writer_pretty(&mut *out, &diags)
-                    .map_err(io::Error::from)
-                    .and_then(|()| out.write_all(b"\n")),
-                _ => render::text::diagnostics(out, style, &diags),
-            }
-            .map_err(io_err)?;
-            let n_err = diags
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            let n_warn = diags.len() - n_err;
-            if diags.is_empty() {
-                writeln!(ctx.err, "relnotes: no problems found").map_err(io_err)?;
-            } else {
-                writeln!(ctx.err, "relnotes: {n_err} error(s), {n_warn} warning(s)")
-                    .map_err(io_err)?;
-            }
-            return Ok(if errors {
-                Exit::Problems
-            } else {
-                Exit::Success
-            });
-        }
+        .map_err(io_err)?,
         Command::Export => {
-            let f = format_for(cli, Format::Json, &[Format::Json, Format::Ics], "export")?;
-            let (diags, _) = crate::check::collect(load_diags, &vault);
-            match f {
-                Format::Ics => render::ics::export(out, &answers),
-                _ => render::json::export(out, &answers, &diags),
+            let (diags, _) = crate::check::collect(file_diags.to_vec(), answers.vault);
+            match format {
+                Format::Ics => render::ics::export(out, answers),
+                _ => render::json::export(out, answers, &diags),
             }
             .map_err(io_err)?;
         }
+        Command::Init | Command::Index { .. } | Command::Check => {}
     }
-    Ok(Exit::Success)
+    Ok(())
+}
+
+/// Peak resident memory of this process, where the OS tells (Linux).
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn init(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {

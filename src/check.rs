@@ -20,8 +20,8 @@ pub fn typos(vault: &Vault) -> Vec<Diagnostic> {
     let mut counts: HashMap<&str, u32> = HashMap::new();
     for per_note in &vault.resolved {
         for e in per_note {
-            for h in &e.mentioned {
-                *counts.entry(h.as_str()).or_default() += 1;
+            for &id in &e.mentioned {
+                *counts.entry(vault.handle(id)).or_default() += 1;
             }
         }
     }

@@ -19,8 +19,10 @@ Examples:
   relnotes people --format json | jq .       the stable JSON interface
   relnotes export --format ics > relnotes.ics
   relnotes --today 2026-11-23 report         reproduce a report for a given day
+  relnotes index                             where the index is, and what it holds
 
-Environment: RELNOTES_DIR (notes root), RELNOTES_TODAY (today), NO_COLOR.
+Environment: RELNOTES_DIR (notes root), RELNOTES_INDEX (index file),
+RELNOTES_TODAY (today), NO_COLOR.
 Exit codes: 0 success, 1 errors found (check), 2 usage or I/O error.";
 
 /// Turn a folder of Markdown notes into a relationship journal: who to get
@@ -33,6 +35,10 @@ pub struct Cli {
     /// else the working directory]
     #[arg(long, global = true, env = "RELNOTES_DIR", value_name = "DIR")]
     pub dir: Option<PathBuf>,
+
+    /// The index file [default: in the user's cache folder; see `relnotes index`]
+    #[arg(long, global = true, env = "RELNOTES_INDEX", value_name = "PATH")]
+    pub index: Option<PathBuf>,
 
     /// Pin today's date (YYYY-MM-DD) so output can be reproduced
     #[arg(long, global = true, env = "RELNOTES_TODAY", value_name = "DATE", value_parser = parse_today)]
@@ -61,6 +67,12 @@ pub enum ColorChoice {
 pub enum Command {
     /// Write a commented .relnotes.toml at the notes root (never overwrites)
     Init,
+    /// Bring the index up to date and print where it is and what it holds
+    Index {
+        /// Start from nothing: parse every note again
+        #[arg(long)]
+        rebuild: bool,
+    },
     /// The report: due now, who haven't I helped lately, open commitments,
     /// upcoming, give and take
     Report {

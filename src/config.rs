@@ -74,6 +74,9 @@ pub struct Config {
     pub cadence: BTreeMap<String, Cadence>,
     /// alias (lower case) → canonical handle (lower case).
     pub aliases: BTreeMap<String, String>,
+    /// Identifies the config text: the index re-parses every note when it
+    /// changes.
+    pub fingerprint: String,
 }
 
 impl Default for Config {
@@ -90,6 +93,7 @@ impl Default for Config {
             on_due: None,
             cadence: BTreeMap::new(),
             aliases: BTreeMap::new(),
+            fingerprint: "default".to_string(),
         }
     }
 }
@@ -145,7 +149,10 @@ impl Config {
             let offset = e.span().map_or(0, |s| s.start);
             err(offset, e.message().trim().to_string())
         })?;
-        let mut cfg = Config::default();
+        let mut cfg = Config {
+            fingerprint: blake3::hash(src.as_bytes()).to_hex().to_string(),
+            ..Config::default()
+        };
         let dur =
             |v: &Option<Spanned<String>>, key: &str, default: Dur| -> Result<Dur, ConfigError> {
                 match v {

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod dates;
 pub mod error;
+pub mod index;
 pub mod load;
 pub mod model;
 pub mod parse;

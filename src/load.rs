@@ -25,7 +25,11 @@ pub struct Stats {
 /// Reads and parses one note; `None` when it is skipped or a report.
 pub fn load_note(file: &NoteFile, cfg: &Config) -> (Option<NoteFacts>, Option<Diagnostic>) {
     match read_note(file) {
-        Loaded::Text(text, warn) => (Some(parse_note(&file.rel, &text, &cfg.parse)), warn),
+        Loaded::Text(text, warn) => {
+            let mut facts = parse_note(&file.rel, &text, &cfg.parse);
+            facts.prune();
+            (Some(facts), warn)
+        }
         Loaded::Report => (None, None),
         Loaded::Skipped(d) => (None, Some(d)),
     }

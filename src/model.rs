@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// How bad a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
@@ -68,6 +69,7 @@ impl std::fmt::Display for Diagnostic {
 
 /// Where an entry's date came from (SPEC §3, most specific first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DateSource {
     /// A leading date on the entry itself or on the list item holding it.
     Leading,
@@ -81,6 +83,7 @@ pub enum DateSource {
 
 /// The state of a task list item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Task {
     Open,
     Done,
@@ -94,6 +97,7 @@ pub struct Mention {
     /// (`[[people/Alice Chen|Alice]]` → `people/alice chen`).
     pub key: String,
     /// True for a wikilink, which names a person only if it resolves.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub wikilink: bool,
     pub line: u32,
     pub col: u32,
@@ -107,18 +111,28 @@ pub struct Entry {
     /// The displayed text: markup dropped, escapes resolved, whitespace
     /// collapsed, task checkbox removed.
     pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_source: Option<DateSource>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub heading: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<Mention>,
     /// Lower-cased tags without `#`, sorted, unique.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gave: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub got: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<Task>,
     /// The due date of a task: absolute, or relative to the entry's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<NaiveDate>,
     /// The done date of a done task (`✅ YYYY-MM-DD`, `done:YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done: Option<NaiveDate>,
 }
 
@@ -149,4 +163,24 @@ pub struct NoteFacts {
     pub page: Option<PageFacts>,
     pub entries: Vec<Entry>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl NoteFacts {
+    /// Drops entries that can change no answer: prose that names no one,
+    /// has no tag and no task, and is not a dated line on a person page.
+    /// What is stored and loaded stays small; every answer stays the same.
+    pub fn prune(&mut self) {
+        let page = self.page.is_some();
+        self.entries.retain(|e| {
+            !e.mentions.is_empty()
+                || e.task.is_some()
+                || !e.tags.is_empty()
+                || (page
+                    && !e.heading
+                    && matches!(
+                        e.date_source,
+                        Some(DateSource::Leading | DateSource::Heading)
+                    ))
+        });
+    }
 }

@@ -4,7 +4,6 @@
 //! is always passed in.
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -12,7 +11,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::dates::{days_between, Birthday, Dur};
 use crate::model::{DateSource, Entry, NoteFacts, Task};
-use crate::vault::{Person, Vault};
+use crate::vault::{Person, PersonId, Vault};
 
 /// One entry seen from the people it is with, for a given today.
 pub struct Touch<'v> {
@@ -22,9 +21,9 @@ pub struct Touch<'v> {
     pub date: Option<NaiveDate>,
     /// Everyone the entry is with (mentioned, plus the page's person where
     /// SPEC §4 says so), sorted.
-    pub people: Vec<&'v str>,
+    pub people: Vec<PersonId>,
     /// The mentioned people only.
-    pub mentioned: &'v [String],
+    pub mentioned: &'v [PersonId],
     /// Dated after today: a plan, which counts as a mention only.
     pub plan: bool,
     /// Whether this is an interaction (dated, not a plan, not an open or
@@ -35,7 +34,7 @@ pub struct Touch<'v> {
 /// Every entry that involves someone, plans for a later day included.
 pub fn touches<'v>(vault: &'v Vault, today: NaiveDate) -> impl Iterator<Item = Touch<'v>> + 'v {
     vault.notes.iter().enumerate().flat_map(move |(i, note)| {
-        let page = vault.page_of[i].as_deref();
+        let page = vault.page_of[i];
         note.entries
             .iter()
             .zip(&vault.resolved[i])
@@ -54,11 +53,10 @@ pub fn touches<'v>(vault: &'v Vault, today: NaiveDate) -> impl Iterator<Item = T
                             Some(DateSource::Leading | DateSource::Heading)
                         ) || (entry.task == Some(Task::Done) && entry.done.is_some()))
                 });
-                let mut people: Vec<&str> = res.mentioned.iter().map(String::as_str).collect();
+                let mut people = res.mentioned.clone();
                 if let Some(p) = implicit {
-                    if !people.contains(&p) {
-                        people.push(p);
-                        people.sort_unstable();
+                    if let Err(at) = people.binary_search(&p) {
+                        people.insert(at, p);
                     }
                 }
                 if people.is_empty() {
@@ -212,22 +210,21 @@ pub struct Answers<'v> {
 
 impl<'v> Answers<'v> {
     pub fn new(vault: &'v Vault, cfg: &'v Config, today: NaiveDate) -> Answers<'v> {
-        let mut rows: BTreeMap<&str, PersonRow> = vault
+        // In handle order, so a PersonId indexes it.
+        let mut people: Vec<PersonRow> = vault
             .people
-            .iter()
-            .map(|(h, p)| (h.as_str(), base_row(p, cfg, today)))
+            .values()
+            .map(|p| base_row(p, cfg, today))
             .collect();
         for t in touches(vault, today) {
-            for h in t.mentioned {
-                if let Some(r) = rows.get_mut(h.as_str()) {
-                    r.mentions += 1;
-                }
+            for &id in t.mentioned {
+                people[id as usize].mentions += 1;
             }
             let Some(date) = t.date.filter(|_| t.interaction) else {
                 continue;
             };
-            for h in &t.people {
-                let Some(r) = rows.get_mut(h) else { continue };
+            for &id in &t.people {
+                let r = &mut people[id as usize];
                 r.interactions += 1;
                 r.first_contact = Some(r.first_contact.map_or(date, |d| d.min(date)));
                 r.last_contact = Some(r.last_contact.map_or(date, |d| d.max(date)));
@@ -241,7 +238,6 @@ impl<'v> Answers<'v> {
                 }
             }
         }
-        let mut people: Vec<PersonRow> = rows.into_values().collect();
         for r in &mut people {
             if let Some(dur) = r.cadence_dur {
                 let due = r.last_contact.map_or(Some(today), |d| dur.after(d));
@@ -272,11 +268,15 @@ impl<'v> Answers<'v> {
                 if e.task != Some(Task::Open) {
                     continue;
                 }
-                let people = if res.mentioned.is_empty() {
-                    self.vault.page_of[i].iter().cloned().collect()
+                let ids = if res.mentioned.is_empty() {
+                    self.vault.page_of[i].as_slice()
                 } else {
-                    res.mentioned.clone()
+                    res.mentioned.as_slice()
                 };
+                let people: Vec<String> = ids
+                    .iter()
+                    .map(|&id| self.vault.handle(id).to_string())
+                    .collect();
                 if people.is_empty() {
                     continue;
                 }
@@ -376,16 +376,23 @@ impl<'v> Answers<'v> {
     /// One person's timeline, newest first, then file, then line; undated
     /// mentions last.
     pub fn timeline(&self, handle: &str) -> Vec<TimelineRow> {
+        let Some(id) = self.vault.id(handle) else {
+            return Vec::new();
+        };
         let mut rows: Vec<TimelineRow> = touches(self.vault, self.today)
             .filter(|t| !t.plan && !matches!(t.entry.task, Some(Task::Open | Task::Cancelled)))
-            .filter(|t| t.people.contains(&handle))
+            .filter(|t| t.people.contains(&id))
             .map(|t| TimelineRow {
                 date: t.date,
                 kinds: kinds(t.entry),
                 text: t.entry.text.clone(),
                 file: t.note.path.clone(),
                 line: t.entry.line,
-                people: t.people.iter().map(|s| (*s).to_string()).collect(),
+                people: t
+                    .people
+                    .iter()
+                    .map(|&p| self.vault.handle(p).to_string())
+                    .collect(),
             })
             .collect();
         rows.sort_by(|a, b| {
@@ -407,16 +414,20 @@ impl<'v> Answers<'v> {
             .unwrap_or(NaiveDate::MIN);
         let help_since = self.cfg.help_window.before(today).unwrap_or(NaiveDate::MIN);
         // Interactions within the active window, by person.
-        let mut active: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut active = vec![false; self.people.len()];
         for t in touches(self.vault, today) {
             if t.interaction && t.date.is_some_and(|d| d >= active_since) {
-                active.extend(t.people.iter().copied());
+                for &id in &t.people {
+                    active[id as usize] = true;
+                }
             }
         }
         let mut rows: Vec<&PersonRow> = self
             .people
             .iter()
-            .filter(|r| r.page.is_some() || active.contains(r.handle.as_str()))
+            .zip(&active)
+            .filter(|(r, &a)| r.page.is_some() || a)
+            .map(|(r, _)| r)
             .filter(|r| r.last_gave.is_none_or(|d| d < help_since))
             .collect();
         rows.sort_by(|a, b| {
@@ -441,24 +452,27 @@ impl<'v> Answers<'v> {
     pub fn balance(&self, days: u32) -> Balance {
         let since = Dur::days(days).before(self.today).unwrap_or(NaiveDate::MIN);
         let (mut gave, mut got) = (0, 0);
-        let mut per: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+        // Per person: (gave, got, touched in the window).
+        let mut per = vec![(0u32, 0u32, false); self.people.len()];
         for t in touches(self.vault, self.today) {
             if !t.interaction || t.date.is_none_or(|d| d < since) {
                 continue;
             }
             gave += u32::from(t.entry.gave);
             got += u32::from(t.entry.got);
-            for h in &t.people {
-                let c = per.entry(h).or_default();
+            for &id in &t.people {
+                let c = &mut per[id as usize];
                 c.0 += u32::from(t.entry.gave);
                 c.1 += u32::from(t.entry.got);
+                c.2 = true;
             }
         }
         let mut asked_more: Vec<BalanceRow> = per
             .into_iter()
-            .filter(|(_, (g, r))| r > g)
-            .map(|(h, (g, r))| BalanceRow {
-                handle: h.to_string(),
+            .enumerate()
+            .filter(|(_, (g, r, touched))| *touched && r > g)
+            .map(|(i, (g, r, _))| BalanceRow {
+                handle: self.people[i].handle.clone(),
                 gave: g,
                 got: r,
             })

@@ -2,7 +2,10 @@
 //! aliases, names) and whom each entry is with (SPEC §2). Conflicting claims
 //! are resolved here, first path in byte order winning, and reported.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::Config;
 use crate::model::{Diagnostic, NoteFacts};
@@ -24,11 +27,20 @@ pub struct Person {
     pub email: Option<String>,
 }
 
+/// The canonical handle of a mention key: the claimed handle of an alias,
+/// else the key itself.
+fn canonical<'k>(claims: &'k FxHashMap<String, (String, String)>, key: &'k str) -> &'k str {
+    claims.get(key).map_or(key, |(h, _)| h.as_str())
+}
+
+/// A person's number: their place in [`Vault::handles`] (handle order).
+pub type PersonId = u32;
+
 /// Whom one entry is with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntryPeople {
-    /// Canonical handles mentioned by the entry, sorted, unique.
-    pub mentioned: Vec<String>,
+    /// The people mentioned by the entry, sorted (so in handle order), unique.
+    pub mentioned: Vec<PersonId>,
 }
 
 /// The notes and the people they describe.
@@ -37,10 +49,12 @@ pub struct Vault {
     /// In byte order of their paths.
     pub notes: Vec<NoteFacts>,
     /// For each note, the person whose page it is.
-    pub page_of: Vec<Option<String>>,
+    pub page_of: Vec<Option<PersonId>>,
     /// For each note, for each entry, whom it mentions.
     pub resolved: Vec<Vec<EntryPeople>>,
     pub people: BTreeMap<String, Person>,
+    /// Every handle, sorted: a [`PersonId`] indexes it.
+    pub handles: Vec<String>,
     /// Conflicting claims found while resolving.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -49,18 +63,16 @@ impl Vault {
     /// Resolves people across all notes. `notes` need not be sorted.
     pub fn build(mut notes: Vec<NoteFacts>, cfg: &Config) -> Vault {
         notes.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut v = Vault {
-            page_of: vec![None; notes.len()],
-            ..Vault::default()
-        };
+        let mut v = Vault::default();
+        let mut page_handle: Vec<Option<&str>> = vec![None; notes.len()];
         // key (handle or alias, lower case) → (canonical handle, claiming path)
-        let mut claims: HashMap<String, (String, String)> = HashMap::new();
+        let mut claims: FxHashMap<String, (String, String)> = FxHashMap::default();
 
         // Pass 1: page handles. A page can never lose its own handle to an
         // alias; of two pages with one handle, the first path wins.
         for (i, note) in notes.iter().enumerate() {
             let Some(page) = &note.page else { continue };
-            v.page_of[i] = Some(page.handle.clone());
+            page_handle[i] = Some(page.handle.as_str());
             if let Some((_, owner)) = claims.get(&page.handle) {
                 v.diagnostics.push(Diagnostic::error(
                     &note.path,
@@ -136,14 +148,9 @@ impl Vault {
                 }
             }
         }
-        let canonical = |key: &str| -> String {
-            claims
-                .get(key)
-                .map_or_else(|| key.to_string(), |(h, _)| h.clone())
-        };
-
+        let canonical = |key| canonical(&claims, key);
         // Handles mentioned with `@`, which wikilinks may name too.
-        let mut mentioned: BTreeSet<String> = BTreeSet::new();
+        let mut mentioned: FxHashSet<&str> = FxHashSet::default();
         for note in &notes {
             for e in &note.entries {
                 for m in e.mentions.iter().filter(|m| !m.wikilink) {
@@ -152,27 +159,27 @@ impl Vault {
             }
         }
         // What a wikilink target may name: page paths and stems, names.
-        let mut link_names: HashMap<String, String> = HashMap::new();
-        for (handle, p) in &v.people {
+        let mut link_names: FxHashMap<String, &str> = FxHashMap::default();
+        let mut by_page: Vec<&Person> = v.people.values().filter(|p| p.page.is_some()).collect();
+        by_page.sort_by(|a, b| a.page.cmp(&b.page));
+        for p in &by_page {
             if let Some(path) = &p.page {
                 let key = link_key(path);
                 let stem = key.rsplit('/').next().unwrap_or(&key).to_string();
-                link_names.entry(key).or_insert_with(|| handle.clone());
-                link_names.entry(stem).or_insert_with(|| handle.clone());
+                link_names.entry(key).or_insert(&p.handle);
+                link_names.entry(stem).or_insert(&p.handle);
             }
         }
-        let mut named: Vec<(&String, &Person)> = v.people.iter().collect();
-        named.sort_by(|a, b| a.1.page.cmp(&b.1.page));
-        for (handle, p) in named {
+        for p in &by_page {
             if let Some(n) = &p.name {
                 link_names
                     .entry(n.trim().to_lowercase())
-                    .or_insert_with(|| handle.clone());
+                    .or_insert(&p.handle);
             }
         }
         let resolve_link = |target: &str| -> Option<String> {
             if let Some(h) = link_names.get(target) {
-                return Some(h.clone());
+                return Some((*h).to_string());
             }
             let last = target.rsplit('/').next().unwrap_or(target);
             for key in [target, last, &slug(last)] {
@@ -183,39 +190,46 @@ impl Vault {
                     return Some(key.to_string());
                 }
             }
-            link_names.get(last).cloned()
+            link_names.get(last).map(|h| (*h).to_string())
         };
 
-        for note in &notes {
-            let per_entry = note
-                .entries
-                .iter()
-                .map(|e| {
-                    let mut people: Vec<String> = e
-                        .mentions
-                        .iter()
-                        .filter_map(|m| {
-                            if m.wikilink {
-                                resolve_link(&m.key)
-                            } else {
-                                Some(canonical(&m.key))
-                            }
-                        })
-                        .collect();
-                    people.sort();
-                    people.dedup();
-                    EntryPeople { mentioned: people }
-                })
-                .collect();
-            v.resolved.push(per_entry);
-        }
-        for handles in v.resolved.iter().flatten() {
-            for h in &handles.mentioned {
-                v.people.entry(h.clone()).or_insert_with(|| Person {
-                    handle: h.clone(),
-                    ..Person::default()
-                });
+        // Resolve every mention to a handle; wikilinks that name no one drop.
+        let resolved: Vec<Vec<Vec<Cow<'_, str>>>> = notes
+            .iter()
+            .map(|note| {
+                note.entries
+                    .iter()
+                    .map(|e| {
+                        e.mentions
+                            .iter()
+                            .filter_map(|m| {
+                                if m.wikilink {
+                                    resolve_link(&m.key).map(Cow::Owned)
+                                } else {
+                                    Some(Cow::Borrowed(canonical(&m.key)))
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut everyone: FxHashSet<&str> = v.people.keys().map(String::as_str).collect();
+        let mut new_people: Vec<String> = Vec::new();
+        for h in resolved.iter().flatten().flatten() {
+            if everyone.insert(h) {
+                new_people.push(h.to_string());
             }
+        }
+        drop(everyone);
+        for h in new_people {
+            v.people.insert(
+                h.clone(),
+                Person {
+                    handle: h,
+                    ..Person::default()
+                },
+            );
         }
         for (alias, (handle, _)) in &claims {
             if alias != handle {
@@ -227,9 +241,52 @@ impl Vault {
         for p in v.people.values_mut() {
             p.aliases.sort();
         }
-        v.notes = notes;
+        v.handles = v.people.keys().cloned().collect();
+        let ids: FxHashMap<&str, PersonId> = v
+            .handles
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.as_str(), PersonId::try_from(i).unwrap_or(PersonId::MAX)))
+            .collect();
+        v.resolved = resolved
+            .iter()
+            .map(|per_note| {
+                per_note
+                    .iter()
+                    .map(|hs| {
+                        let mut m: Vec<PersonId> = hs
+                            .iter()
+                            .filter_map(|h| ids.get(h.as_ref()).copied())
+                            .collect();
+                        m.sort_unstable();
+                        m.dedup();
+                        EntryPeople { mentioned: m }
+                    })
+                    .collect()
+            })
+            .collect();
+        v.page_of = page_handle
+            .iter()
+            .map(|h| h.and_then(|h| ids.get(h).copied()))
+            .collect();
+        drop(ids);
+        drop(resolved);
         v.diagnostics.sort();
+        v.notes = notes;
         v
+    }
+
+    /// The handle of a person id.
+    pub fn handle(&self, id: PersonId) -> &str {
+        &self.handles[id as usize]
+    }
+
+    /// The id of a handle.
+    pub fn id(&self, handle: &str) -> Option<PersonId> {
+        self.handles
+            .binary_search_by(|h| h.as_str().cmp(handle))
+            .ok()
+            .and_then(|i| PersonId::try_from(i).ok())
     }
 
     /// Finds a person by handle, alias, name or page name (case-insensitive,
@@ -272,7 +329,15 @@ pub(crate) mod tests {
 
     fn people_of(v: &Vault, path: &str) -> Vec<Vec<String>> {
         let i = v.notes.iter().position(|n| n.path == path).unwrap();
-        v.resolved[i].iter().map(|e| e.mentioned.clone()).collect()
+        v.resolved[i]
+            .iter()
+            .map(|e| {
+                e.mentioned
+                    .iter()
+                    .map(|&id| v.handle(id).to_string())
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]

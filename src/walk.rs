@@ -143,43 +143,44 @@ pub enum Loaded {
 
 /// Reads one note, applying the binary, size, report and UTF-8 rules.
 pub fn read_note(file: &NoteFile) -> Loaded {
+    match read_bytes(file) {
+        Ok(bytes) => decode(&file.rel, bytes),
+        Err(d) => Loaded::Skipped(d),
+    }
+}
+
+/// Reads a note's bytes, refusing files over [`MAX_NOTE_BYTES`]; the error
+/// is a warning naming the file.
+pub fn read_bytes(file: &NoteFile) -> Result<Vec<u8>, Diagnostic> {
     let rel = file.rel.as_str();
     let open = std::fs::File::open(&file.abs).and_then(|f| {
         let len = f.metadata()?.len();
         Ok((f, len))
     });
-    let (f, len) = match open {
-        Ok(x) => x,
-        Err(e) => {
-            return Loaded::Skipped(Diagnostic::warning(rel, 0, 0, format!("cannot read: {e}")))
-        }
-    };
-    if len > MAX_NOTE_BYTES {
-        return Loaded::Skipped(Diagnostic::warning(
+    let (f, len) = open.map_err(|e| Diagnostic::warning(rel, 0, 0, format!("cannot read: {e}")))?;
+    let too_big = || {
+        Diagnostic::warning(
             rel,
             0,
             0,
             format!(
-                "skipped: {} MiB is over the {} MiB limit for a note",
-                len / (1024 * 1024),
+                "skipped: over the {} MiB limit for a note",
                 MAX_NOTE_BYTES / (1024 * 1024)
             ),
-        ));
+        )
+    };
+    if len > MAX_NOTE_BYTES {
+        return Err(too_big());
     }
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     // Read at most one byte past the limit, in case the file grew.
-    if let Err(e) = f.take(MAX_NOTE_BYTES + 1).read_to_end(&mut bytes) {
-        return Loaded::Skipped(Diagnostic::warning(rel, 0, 0, format!("cannot read: {e}")));
-    }
+    f.take(MAX_NOTE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Diagnostic::warning(rel, 0, 0, format!("cannot read: {e}")))?;
     if bytes.len() as u64 > MAX_NOTE_BYTES {
-        return Loaded::Skipped(Diagnostic::warning(
-            rel,
-            0,
-            0,
-            "skipped: over the size limit for a note",
-        ));
+        return Err(too_big());
     }
-    decode(rel, bytes)
+    Ok(bytes)
 }
 
 /// Applies the binary, report and UTF-8 rules to a note's bytes.

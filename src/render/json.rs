@@ -142,7 +142,7 @@ struct ExportEntry<'a> {
     line: u32,
     date: Option<NaiveDate>,
     text: &'a str,
-    people: &'a [String],
+    people: Vec<&'a str>,
     tags: &'a [String],
     kinds: Vec<&'static str>,
     task: Option<&'static str>,
@@ -180,7 +180,7 @@ pub fn export(out: &mut dyn Write, a: &Answers<'_>, diagnostics: &[Diagnostic]) 
                 line: e.line,
                 date: e.date,
                 text: &e.text,
-                people: &r.mentioned,
+                people: r.mentioned.iter().map(|&id| a.vault.handle(id)).collect(),
                 tags: &e.tags,
                 kinds,
                 task: e.task.map(|t| match t {

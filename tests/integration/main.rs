@@ -12,15 +12,21 @@
 //! - `nasty`: `fixtures/nasty`, broken pipes, random notes.
 //! - `readonly`: unreadable files and folders, a read-only checkout.
 //! - `walk`: which files are notes, symlinks and loops.
+//! - `cache`: the index lives in the cache and never gives stale answers.
 //!
 //! Snapshots live in `tests/integration/snapshots/`; after an intended
 //! output change, review them with `INSTA_UPDATE=always cargo test --test
 //! integration` and `git diff`.
 
+mod cache;
 mod errors;
 mod formats;
+mod index;
 mod nasty;
 mod readonly;
 mod util;
 mod vault;
 mod walk;
+
+#[path = "../../benches/corpus/mod.rs"]
+mod corpus;

@@ -1,0 +1,278 @@
+//! The persistent index: a machine-local SQLite file (never in the notes
+//! folder) holding each note's stat, content hash and parsed facts, so a run
+//! parses only what changed. Opened only through SQLite; WAL mode, a busy
+//! timeout and `BEGIN IMMEDIATE` writes let a CLI run and the daemon share
+//! it. Anything doubtful (corrupt pages, a truncated file, a schema from the
+//! future) is moved aside and rebuilt from the notes.
+
+pub mod schema;
+pub mod sync;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub use sync::{sync, SyncStats};
+
+/// Why the index could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Sql {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+}
+
+/// The index of one notes root.
+pub struct Index {
+    pub conn: Connection,
+    pub path: PathBuf,
+}
+
+/// Where the index of `root` lives by default:
+/// `$XDG_CACHE_HOME/relnotes/<hash of the root's canonical path>/index.sqlite`
+/// on Linux, the platform's cache folder elsewhere.
+pub fn default_path(root: &Path) -> Option<PathBuf> {
+    let canonical = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let hash = blake3::hash(canonical.to_string_lossy().as_bytes());
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(dirs::cache_dir)?;
+    Some(
+        cache
+            .join("relnotes")
+            .join(&hash.to_hex()[..16])
+            .join("index.sqlite"),
+    )
+}
+
+/// What went wrong opening an index file.
+enum OpenError {
+    /// The file is not a healthy index: move it aside and start again.
+    Doubtful(String),
+    Io(std::io::Error),
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for OpenError {
+    fn from(e: rusqlite::Error) -> OpenError {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+                ) =>
+            {
+                OpenError::Doubtful(e.to_string())
+            }
+            _ => OpenError::Sql(e),
+        }
+    }
+}
+
+/// The companion files SQLite keeps beside a WAL database.
+fn companions(path: &Path) -> [PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut s = path.as_os_str().to_os_string();
+        s.push(suffix);
+        PathBuf::from(s)
+    };
+    [path.to_path_buf(), with("-wal"), with("-shm")]
+}
+
+/// Renames an index file and its `-wal`/`-shm` to `….corrupt-<time>`, so a
+/// new one can be built and the old one looked at.
+pub fn move_aside(path: &Path) -> Result<(), IndexError> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    for p in companions(path) {
+        if p.exists() {
+            let mut aside = p.as_os_str().to_os_string();
+            aside.push(format!(".corrupt-{stamp}"));
+            std::fs::rename(&p, &aside).map_err(|source| IndexError::Io {
+                path: p.clone(),
+                source,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+impl Index {
+    /// Opens (or creates) the index at `path`. A doubtful index is moved
+    /// aside with its `-wal`/`-shm` and rebuilt; the warning says so.
+    pub fn open(path: &Path) -> Result<(Index, Vec<String>), IndexError> {
+        let mut warnings = Vec::new();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        for attempt in 0..2 {
+            match open_conn(path) {
+                Ok(conn) => {
+                    return Ok((
+                        Index {
+                            conn,
+                            path: path.to_path_buf(),
+                        },
+                        warnings,
+                    ))
+                }
+                Err(OpenError::Doubtful(why)) if attempt == 0 => {
+                    move_aside(path)?;
+                    warnings.push(format!(
+                        "{}: index was unusable ({why}); moved aside and rebuilt from the notes",
+                        path.display()
+                    ));
+                }
+                Err(OpenError::Doubtful(why)) => {
+                    return Err(IndexError::Sql {
+                        path: path.to_path_buf(),
+                        source: rusqlite::Error::InvalidParameterName(why),
+                    })
+                }
+                Err(OpenError::Io(source)) => {
+                    return Err(IndexError::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+                }
+                Err(OpenError::Sql(source)) => {
+                    return Err(IndexError::Sql {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+                }
+            }
+        }
+        unreachable!("the loop returns on its second attempt")
+    }
+
+    pub fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+    }
+
+    /// The generation: bumped by every sync that changes anything.
+    pub fn generation(&self) -> i64 {
+        self.meta("generation")
+            .ok()
+            .flatten()
+            .and_then(|g| g.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// A rendered answer stored for `key` in this generation.
+    pub fn cached(&self, key: &str) -> Option<Vec<u8>> {
+        self.conn
+            .query_row(
+                "SELECT value FROM answers WHERE key = ?1 AND generation = ?2",
+                params![key, self.generation()],
+                |r| r.get(0),
+            )
+            .optional()
+            .ok()
+            .flatten()
+    }
+
+    /// Stores a rendered answer; a failure only costs speed next time.
+    pub fn store(&self, key: &str, value: &[u8]) {
+        let _ = self.conn.execute(
+            "INSERT OR REPLACE INTO answers (key, generation, value) VALUES (?1, ?2, ?3)",
+            params![key, self.generation(), value],
+        );
+    }
+}
+
+fn open_conn(path: &Path) -> Result<Connection, OpenError> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > 0 && meta.len() < 512 {
+            return Err(OpenError::Doubtful("truncated file".into()));
+        }
+    }
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    // WAL must be set outside any transaction; it persists in the file.
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(OpenError::Io(std::io::Error::other(format!(
+            "cannot use WAL mode (got {mode}); is this a network filesystem?"
+        ))));
+    }
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    // Every run reads `meta` and `files`: check them (and the schema) on
+    // open. `facts` is checked where it is read: a row that fails to load
+    // sends the whole index to a rebuild.
+    if version == schema::VERSION {
+        for table in ["meta", "files"] {
+            let check: String =
+                conn.query_row(&format!("PRAGMA quick_check({table})"), [], |r| r.get(0))?;
+            if check != "ok" {
+                return Err(OpenError::Doubtful(format!("quick_check: {check}")));
+            }
+        }
+    } else {
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(OpenError::Doubtful(format!("quick_check: {check}")));
+        }
+    }
+    if version > schema::VERSION {
+        return Err(OpenError::Doubtful(format!(
+            "schema version {version} is newer than this relnotes ({})",
+            schema::VERSION
+        )));
+    }
+    if version != schema::VERSION {
+        migrate(&conn)?;
+    }
+    Ok(conn)
+}
+
+/// Creates the schema, dropping an older one: its facts are re-parsed.
+fn migrate(conn: &Connection) -> Result<(), OpenError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| -> rusqlite::Result<()> {
+        // Another process may have migrated while we waited for the lock.
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version == schema::VERSION {
+            return Ok(());
+        }
+        let objects: Vec<(String, String)> = conn
+            .prepare("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (kind, name) in objects {
+            conn.execute_batch(&format!(
+                "DROP {} IF EXISTS \"{}\"",
+                kind.to_uppercase(),
+                name.replace('"', "")
+            ))?;
+        }
+        conn.execute_batch(schema::CREATE)?;
+        conn.execute_batch(&format!("PRAGMA user_version = {}", schema::VERSION))?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT")?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}

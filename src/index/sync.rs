@@ -1,0 +1,525 @@
+//! Bringing the index up to date: walk the notes (sorted), diff them against
+//! the index (added / modified / removed), parse only what changed, in
+//! parallel, and apply it all in one transaction.
+//!
+//! Change detection, cheapest first: size, mtime (ns), ctime and inode equal
+//! and the mtime safely older than the last sync → unchanged, not even read.
+//! Otherwise the bytes are hashed (BLAKE3): the same hash means only the
+//! stat is refreshed (a git checkout that touched mtimes re-parses nothing).
+//! A same-size edit within the timestamp granularity is caught by the racy
+//! rule (git's): a file whose mtime is not older than the last sync is
+//! always re-hashed. An edit whose mtime was put back (`touch -d`,
+//! `rsync -t`) still changes the ctime.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use rusqlite::{params, Connection};
+
+use super::{schema, Index};
+use crate::config::Config;
+use crate::model::{Diagnostic, NoteFacts, Severity};
+use crate::parse::parse_note;
+use crate::query::Answers;
+use crate::vault::Vault;
+use crate::walk::{decode, read_bytes, walk, Loaded, NoteFile};
+
+/// Files whose mtime is within this of the last sync are re-hashed: the
+/// coarsest common timestamp granularity (FAT, some network filesystems).
+const RACY_NS: i64 = 2_000_000_000;
+
+/// What a sync saw and did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SyncStats {
+    pub seen: usize,
+    pub parsed: usize,
+    pub unchanged: usize,
+    /// Read and hashed, found identical: only the stat was refreshed.
+    pub rehashed: usize,
+    pub removed: usize,
+    /// Reports, binary, oversized or unreadable files among those parsed.
+    pub skipped: usize,
+    pub millis: u128,
+    /// Whether any note's facts changed (the answers may differ).
+    pub changed: bool,
+    /// Whether everything was parsed again (new index, new relnotes, new config).
+    pub full: bool,
+}
+
+/// The result of a sync.
+pub struct Synced {
+    pub stats: SyncStats,
+    /// Problems met walking the notes (fresh on every sync).
+    pub walk_diagnostics: Vec<Diagnostic>,
+    /// The vault, when the sync had to build it.
+    pub vault: Option<Vault>,
+}
+
+/// A file's stat as the index keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stat {
+    size: i64,
+    mtime_ns: i64,
+    ctime_ns: i64,
+    inode: i64,
+}
+
+fn stat(path: &Path) -> std::io::Result<Stat> {
+    let m = std::fs::metadata(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(Stat {
+            size: i64::try_from(m.size()).unwrap_or(i64::MAX),
+            mtime_ns: m
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(m.mtime_nsec()),
+            ctime_ns: m
+                .ctime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(m.ctime_nsec()),
+            inode: i64::try_from(m.ino()).unwrap_or(i64::MAX),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let ns = |t: std::io::Result<SystemTime>| {
+            t.ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        };
+        Ok(Stat {
+            size: i64::try_from(m.len()).unwrap_or(i64::MAX),
+            mtime_ns: ns(m.modified()),
+            ctime_ns: ns(m.created()),
+            inode: 0,
+        })
+    }
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+struct Row {
+    stat: Stat,
+    hash: Vec<u8>,
+}
+
+/// What reading a changed candidate found.
+enum Outcome {
+    /// Same bytes as indexed: refresh the stat only.
+    Same,
+    /// New content: kind, warning, facts (and their JSON, made on the
+    /// parsing thread).
+    New {
+        hash: Vec<u8>,
+        kind: &'static str,
+        warning: Option<Diagnostic>,
+        facts: Option<Box<(NoteFacts, String)>>,
+    },
+}
+
+fn examine(file: &NoteFile, old_hash: Option<&[u8]>, cfg: &Config) -> Outcome {
+    let bytes = match read_bytes(file) {
+        Ok(b) => b,
+        Err(d) => {
+            return Outcome::New {
+                hash: Vec::new(),
+                kind: "skipped",
+                warning: Some(d),
+                facts: None,
+            }
+        }
+    };
+    let hash = blake3::hash(&bytes).as_bytes().to_vec();
+    if old_hash == Some(hash.as_slice()) {
+        return Outcome::Same;
+    }
+    match decode(&file.rel, bytes) {
+        Loaded::Text(text, warning) => {
+            let mut facts = parse_note(&file.rel, &text, &cfg.parse);
+            facts.prune();
+            let json = serde_json::to_string(&facts).unwrap_or_default();
+            Outcome::New {
+                hash,
+                kind: "note",
+                warning,
+                facts: Some(Box::new((facts, json))),
+            }
+        }
+        Loaded::Report => Outcome::New {
+            hash,
+            kind: "report",
+            warning: None,
+            facts: None,
+        },
+        Loaded::Skipped(d) => Outcome::New {
+            hash,
+            kind: "skipped",
+            warning: Some(d),
+            facts: None,
+        },
+    }
+}
+
+fn progress_bar(n: usize, show: bool) -> Option<indicatif::ProgressBar> {
+    if !show || n < 500 {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(n as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("parsing notes {bar:40} {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(pb)
+}
+
+/// Brings the index up to date with the notes below `root`. With
+/// `rebuild`, starts from nothing. `progress` draws a bar on stderr for a
+/// long parse (only pass true when stderr is a terminal).
+pub fn sync(
+    idx: &mut Index,
+    root: &Path,
+    cfg: &Config,
+    fingerprint: &str,
+    rebuild: bool,
+    progress: bool,
+    today: NaiveDate,
+) -> rusqlite::Result<Synced> {
+    let started = Instant::now();
+    let start_ns = now_ns();
+    let mut stats = SyncStats::default();
+    let full = rebuild
+        || idx.meta("parser_version")?.as_deref() != Some(schema::PARSER_VERSION)
+        || idx.meta("config")?.as_deref() != Some(fingerprint);
+    stats.full = full;
+    let last_sync_ns: i64 = idx
+        .meta("last_sync_ns")?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+
+    let w = walk(root, cfg);
+    stats.seen = w.files.len();
+    let mut rows: HashMap<String, Row> = HashMap::new();
+    if !full {
+        let mut stmt = idx
+            .conn
+            .prepare("SELECT path, size, mtime_ns, ctime_ns, inode, hash FROM files")?;
+        let it = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Row {
+                    stat: Stat {
+                        size: r.get(1)?,
+                        mtime_ns: r.get(2)?,
+                        ctime_ns: r.get(3)?,
+                        inode: r.get(4)?,
+                    },
+                    hash: r.get(5)?,
+                },
+            ))
+        })?;
+        for row in it {
+            let (path, row) = row?;
+            rows.insert(path, row);
+        }
+    }
+
+    // Stat every note; a file that vanished since the walk keeps its row.
+    let stats_now: Vec<Option<Stat>> = w.files.par_iter().map(|f| stat(&f.abs).ok()).collect();
+    let mut candidates: Vec<(&NoteFile, Stat)> = Vec::new();
+    for (f, st) in w.files.iter().zip(&stats_now) {
+        let Some(st) = *st else { continue };
+        match rows.get(&f.rel) {
+            Some(r) if r.stat == st && st.mtime_ns.saturating_add(RACY_NS) < last_sync_ns => {
+                stats.unchanged += 1;
+            }
+            _ => candidates.push((f, st)),
+        }
+    }
+    let pb = progress_bar(candidates.len(), progress);
+    let outcomes: Vec<Outcome> = candidates
+        .par_iter()
+        .map(|(f, _)| {
+            let o = examine(f, rows.get(&f.rel).map(|r| r.hash.as_slice()), cfg);
+            if let Some(pb) = &pb {
+                pb.inc(1);
+            }
+            o
+        })
+        .collect();
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let removed: Vec<&String> = if w.incomplete {
+        // What could not be seen is not known to be gone.
+        Vec::new()
+    } else {
+        let seen: HashSet<&str> = w.files.iter().map(|f| f.rel.as_str()).collect();
+        let mut r: Vec<&String> = rows.keys().filter(|p| !seen.contains(p.as_str())).collect();
+        r.sort();
+        r
+    };
+    stats.removed = removed.len();
+    for o in &outcomes {
+        match o {
+            Outcome::Same => stats.rehashed += 1,
+            Outcome::New { kind, .. } => {
+                stats.parsed += 1;
+                if *kind != "note" {
+                    stats.skipped += 1;
+                }
+            }
+        }
+    }
+    stats.changed = full || stats.parsed > 0 || stats.removed > 0;
+    let today_text = crate::dates::iso(today);
+    let people_stale = idx.meta("today")?.as_deref() != Some(today_text.as_str());
+    let must_write = stats.changed || stats.rehashed > 0 || people_stale;
+
+    let mut vault = None;
+    if must_write {
+        let tx = idx
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if full {
+            tx.execute("DELETE FROM facts", [])?;
+            tx.execute("DELETE FROM files", [])?;
+        }
+        {
+            let mut upsert = tx.prepare(
+                "INSERT INTO files (path, size, mtime_ns, ctime_ns, inode, hash, kind, warning)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(path) DO UPDATE SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5,
+                     hash = ?6, kind = ?7, warning = ?8
+                 RETURNING id",
+            )?;
+            let mut put_facts =
+                tx.prepare("INSERT OR REPLACE INTO facts (file_id, json) VALUES (?1, ?2)")?;
+            let mut drop_facts = tx.prepare("DELETE FROM facts WHERE file_id = ?1")?;
+            let mut restat = tx.prepare(
+                "UPDATE files SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5 WHERE path = ?1",
+            )?;
+            for ((f, st), o) in candidates.iter().zip(&outcomes) {
+                match o {
+                    Outcome::Same => {
+                        restat.execute(params![
+                            f.rel,
+                            st.size,
+                            st.mtime_ns,
+                            st.ctime_ns,
+                            st.inode
+                        ])?;
+                    }
+                    Outcome::New {
+                        hash,
+                        kind,
+                        warning,
+                        facts,
+                    } => {
+                        let warning = warning.as_ref().and_then(|d| serde_json::to_string(d).ok());
+                        let id: i64 = upsert.query_row(
+                            params![
+                                f.rel,
+                                st.size,
+                                st.mtime_ns,
+                                st.ctime_ns,
+                                st.inode,
+                                hash,
+                                kind,
+                                warning
+                            ],
+                            |r| r.get(0),
+                        )?;
+                        match facts {
+                            Some(b) => put_facts.execute(params![id, b.1])?,
+                            None => drop_facts.execute([id])?,
+                        };
+                    }
+                }
+            }
+            let mut delete = tx.prepare("DELETE FROM files WHERE path = ?1")?;
+            for p in &removed {
+                delete.execute([p])?;
+            }
+        }
+        let set = |k: &str, v: &str| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+                params![k, v],
+            )
+        };
+        if stats.changed || people_stale {
+            // Facts parsed just now are used as they are; the rest are read.
+            let fresh: HashMap<String, NoteFacts> = outcomes
+                .into_iter()
+                .filter_map(|o| match o {
+                    Outcome::New { facts: Some(b), .. } => {
+                        let (n, _) = *b;
+                        Some((n.path.clone(), n))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let (v, _) = load_vault_with(&tx, cfg, fresh)?;
+            write_people(&tx, &v, cfg, today)?;
+            let errors: Vec<&Diagnostic> = v
+                .notes
+                .iter()
+                .flat_map(|n| &n.diagnostics)
+                .chain(&v.diagnostics)
+                .filter(|d| d.severity == Severity::Error)
+                .collect();
+            set(
+                "errors",
+                &serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into()),
+            )?;
+            vault = Some(v);
+        }
+        if stats.changed {
+            let generation: i64 = tx
+                .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
+                    r.get::<_, String>(0)
+                })
+                .ok()
+                .and_then(|g| g.parse().ok())
+                .unwrap_or(0);
+            set("generation", &(generation + 1).to_string())?;
+            tx.execute("DELETE FROM answers", [])?;
+        }
+        set("parser_version", schema::PARSER_VERSION)?;
+        set("config", fingerprint)?;
+        set("root", &root.to_string_lossy())?;
+        set("today", &today_text)?;
+        set("last_sync_ns", &start_ns.to_string())?;
+        tx.commit()?;
+    }
+    stats.millis = started.elapsed().as_millis();
+    Ok(Synced {
+        stats,
+        walk_diagnostics: w.diagnostics,
+        vault,
+    })
+}
+
+/// Loads every note's facts from the index and resolves the people.
+/// Returns the vault and the per-file warnings (skipped, non-UTF-8 files).
+pub fn load_vault(conn: &Connection, cfg: &Config) -> rusqlite::Result<(Vault, Vec<Diagnostic>)> {
+    load_vault_with(conn, cfg, HashMap::new())
+}
+
+/// [`load_vault`], taking the facts of the notes in `fresh` as given.
+fn load_vault_with(
+    conn: &Connection,
+    cfg: &Config,
+    mut fresh: HashMap<String, NoteFacts>,
+) -> rusqlite::Result<(Vault, Vec<Diagnostic>)> {
+    let mut stmt = conn.prepare(
+        "SELECT f.path, f.warning, x.json FROM files f LEFT JOIN facts x ON x.file_id = f.id ORDER BY f.path",
+    )?;
+    let mut notes = Vec::new();
+    let mut json = Vec::new();
+    let mut warnings = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let path: String = r.get(0)?;
+        if let Some(w) = r.get::<_, Option<String>>(1)? {
+            warnings.extend(serde_json::from_str::<Diagnostic>(&w).ok());
+        }
+        // What was parsed just now is not copied out and decoded again.
+        match fresh.remove(&path) {
+            Some(n) => notes.push(n),
+            None => {
+                if let Some(j) = r.get::<_, Option<String>>(2)? {
+                    json.push((path, j));
+                }
+            }
+        }
+    }
+    let decoded: Vec<Result<NoteFacts, String>> = json
+        .par_iter()
+        .map(|(path, j)| serde_json::from_str::<NoteFacts>(j).map_err(|e| format!("{path}: {e}")))
+        .collect();
+    for d in decoded {
+        notes.push(d.map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+        })?);
+    }
+    Ok((Vault::build(notes, cfg), warnings))
+}
+
+/// The per-file warnings stored in the index, without loading any facts.
+pub fn file_warnings(conn: &Connection) -> rusqlite::Result<Vec<Diagnostic>> {
+    let mut stmt =
+        conn.prepare("SELECT warning FROM files WHERE warning IS NOT NULL ORDER BY path")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for w in rows {
+        if let Ok(d) = serde_json::from_str(&w?) {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// The note errors recorded by the last sync that changed anything.
+pub fn stored_errors(idx: &Index) -> Vec<Diagnostic> {
+    idx.meta("errors")
+        .ok()
+        .flatten()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+fn write_people(
+    conn: &Connection,
+    vault: &Vault,
+    cfg: &Config,
+    today: NaiveDate,
+) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM people", [])?;
+    conn.execute("DELETE FROM aliases", [])?;
+    let answers = Answers::new(vault, cfg, today);
+    let mut ins = conn.prepare(
+        "INSERT INTO people (handle, name, page, circles, cadence, birthday, mentions, interactions, gave, got,
+             first_contact, last_contact, last_gave, last_got, next_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?;
+    let d = |x: Option<NaiveDate>| x.map(crate::dates::iso);
+    for p in &answers.people {
+        ins.execute(params![
+            p.handle,
+            p.name,
+            p.page,
+            p.circles.join(","),
+            p.cadence,
+            p.birthday,
+            p.mentions,
+            p.interactions,
+            p.gave,
+            p.got,
+            d(p.first_contact),
+            d(p.last_contact),
+            d(p.last_gave),
+            d(p.last_got),
+            d(p.next_due)
+        ])?;
+    }
+    let mut ins = conn.prepare("INSERT OR IGNORE INTO aliases (alias, handle) VALUES (?1, ?2)")?;
+    for p in vault.people.values() {
+        for a in &p.aliases {
+            ins.execute(params![a, p.handle])?;
+        }
+    }
+    Ok(())
+}
