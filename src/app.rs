@@ -230,7 +230,25 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     if let Command::Init = cli.command {
         return init(cli, ctx);
     }
-    let (root, cfg) = open_root(cli)?;
+    let (root, cfg) = match open_root(cli) {
+        // A bad config is one of the errors `check` reports (SPEC §7).
+        Err(Error::Config(e)) if matches!(cli.command, Command::Check) => {
+            let d = Diagnostic::error(
+                crate::config::FILE_NAME,
+                u32::try_from(e.line).unwrap_or(0),
+                1,
+                e.message,
+            );
+            render::text::diagnostics(ctx.out, style(cli, ctx.stdout_is_terminal), &[d]).map_err(
+                |source| Error::Io {
+                    path: PathBuf::from("<stdout>"),
+                    source,
+                },
+            )?;
+            return Ok(Exit::Problems);
+        }
+        other => other?,
+    };
     let style = style(cli, ctx.stdout_is_terminal);
     let today = today(cli);
     let mut src = Source::open(cli, &root, &cfg, today, ctx);

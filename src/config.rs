@@ -147,7 +147,19 @@ impl Config {
         };
         let raw: RawConfig = toml::from_str(src).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
-            err(offset, e.message().trim().to_string())
+            let mut message = e.message().trim().to_string();
+            // Name the key when the message does not: the one on that line.
+            let line = src[..offset.min(src.len())]
+                .rsplit('\n')
+                .next()
+                .unwrap_or("");
+            if let Some((key, _)) = line.split_once('=') {
+                let key = key.trim().trim_matches('"');
+                if !key.is_empty() && !message.contains(key) {
+                    message = format!("`{key}`: {message}");
+                }
+            }
+            err(offset, message)
         })?;
         let mut cfg = Config {
             fingerprint: blake3::hash(src.as_bytes()).to_hex().to_string(),
@@ -209,7 +221,17 @@ impl Config {
                         .into_iter()
                         .map(|s| {
                             Regex::new(s.get_ref()).map_err(|e| {
-                                err(s.span().start, format!("`kinds.{key}`: bad regex: {e}"))
+                                // regex errors span lines; a message is one.
+                                let text = e.to_string();
+                                let parts: Vec<&str> = text
+                                    .lines()
+                                    .map(str::trim)
+                                    .filter(|l| !l.is_empty())
+                                    .collect();
+                                err(
+                                    s.span().start,
+                                    format!("`kinds.{key}`: bad regex: {}", parts.join(" ")),
+                                )
                             })
                         })
                         .collect()
@@ -330,6 +352,9 @@ mod tests {
         assert!(e.message.contains("gave_patterns"), "{}", e.message);
         let e = load("follow_symlinks = \"yes\"\n").unwrap_err();
         assert_eq!(e.line, 1);
+        assert!(e.message.contains("follow_symlinks"), "{}", e.message);
+        let e = load("[kinds]\ngave_patterns = [\"(unclosed\"]\n").unwrap_err();
+        assert!(!e.to_string().contains('\n'), "{e}");
     }
 
     #[test]

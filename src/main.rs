@@ -63,7 +63,9 @@ fn main() -> ExitCode {
             Exit::Usage
         }
         (Err(e), _) => {
-            let _ = writeln!(err, "relnotes: {e}");
+            // One line, whatever the cause says.
+            let msg = e.to_string().replace('\n', " ");
+            let _ = writeln!(err, "relnotes: {msg}");
             Exit::Usage
         }
     };

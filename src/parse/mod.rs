@@ -369,7 +369,15 @@ impl NoteParser<'_> {
         for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
             let r = (range.start + base)..(range.end + base);
             match event {
-                Event::Start(tag) => self.start(tag, r.start),
+                Event::Start(tag) => {
+                    // A nested item after a tab-indented line starts its
+                    // range at the previous newline: skip to its text.
+                    let skip = bytes[r.start..r.end]
+                        .iter()
+                        .take_while(|c| c.is_ascii_whitespace())
+                        .count();
+                    self.start(tag, r.start + skip);
+                }
                 Event::End(tag) => self.end(tag),
                 Event::Text(t) => {
                     if self.skip > 0 {

@@ -135,6 +135,18 @@ fn spec3_entries_list_items_nested_separately() {
 }
 
 #[test]
+fn spec3_tab_indented_nested_item_keeps_its_own_line() {
+    // Regression: pulldown-cmark starts such an item at the previous newline.
+    let f = parse("n.md", "- parent @a\n\t- child @b\n");
+    let lines: Vec<_> = f
+        .entries
+        .iter()
+        .map(|e| (e.line, e.text.as_str()))
+        .collect();
+    assert_eq!(lines, [(1, "parent @a"), (2, "child @b")]);
+}
+
+#[test]
 fn spec3_entries_paragraphs_headings_tables_quotes() {
     let f = parse(
         "n.md",

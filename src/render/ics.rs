@@ -60,7 +60,18 @@ pub fn export(out: &mut dyn Write, a: &Answers<'_>) -> io::Result<()> {
             r.file.as_deref().unwrap_or(""),
             r.line.unwrap_or(0)
         );
+        let leap_day = r.kind == ReminderKind::Birthday
+            && r.people
+                .first()
+                .and_then(|h| a.person(h))
+                .and_then(|p| p.birthday.as_deref())
+                .is_some_and(|b| b.ends_with("02-29"));
         let (start, rrule) = match r.kind {
+            // 29 February recurs on the last day of February: the 28th in
+            // common years, the 29th in leap years.
+            ReminderKind::Birthday if leap_day => {
+                (r.due, Some("RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1"))
+            }
             // A birthday recurs; anchor it on its next occurrence.
             ReminderKind::Birthday => (r.due, Some("RRULE:FREQ=YEARLY")),
             _ => (r.due, None),
