@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use crate::model::{Diagnostic, Severity};
 use crate::vault::Vault;
 
@@ -12,6 +14,18 @@ fn near(a: &str, b: &str) -> bool {
     a.len().abs_diff(b.len()) <= 4
         && a.chars().count().abs_diff(b.chars().count()) <= 1
         && strsim::osa_distance(a, b) <= 1
+}
+
+/// `s` and every string made by deleting one of its characters.
+fn deletions(s: &str) -> Vec<String> {
+    let mut out = vec![s.to_string()];
+    for (i, c) in s.char_indices() {
+        let mut v = String::with_capacity(s.len());
+        v.push_str(&s[..i]);
+        v.push_str(&s[i + c.len_utf8()..]);
+        out.push(v);
+    }
+    out
 }
 
 /// Handles mentioned only a little, with no page and no alias claim, that sit
@@ -37,16 +51,39 @@ pub fn typos(vault: &Vault) -> Vec<Diagnostic> {
             )
         })
         .collect();
+    // Symmetric-delete index: two strings within one edit (insert, delete,
+    // substitute, transpose) share the string itself or a one-character
+    // deletion of it. Only those pairs are compared: linear, not quadratic.
+    let mut variants: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    for (i, &(o, _, _, aliases)) in known.iter().enumerate() {
+        for name in std::iter::once(o).chain(aliases.iter().map(String::as_str)) {
+            for v in deletions(name) {
+                let slot = variants.entry(v).or_default();
+                if slot.last() != Some(&i) {
+                    slot.push(i);
+                }
+            }
+        }
+    }
     let mut suspects: HashMap<&str, &str> = HashMap::new();
     for &(h, page, n, aliases) in &known {
         if page || !aliases.is_empty() || h.chars().count() < 4 {
             continue;
         }
-        let best = known
+        let mut candidates: Vec<usize> = deletions(h)
             .iter()
-            .filter(|&&(o, opage, on, _)| o != h && (opage || on > n))
-            .find(|&&(o, _, _, oal)| near(h, o) || oal.iter().any(|al| near(h, al)));
-        if let Some(&(o, ..)) = best {
+            .filter_map(|v| variants.get(v))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let best = candidates
+            .into_iter()
+            .map(|i| known[i])
+            .filter(|&(o, opage, on, _)| o != h && (opage || on > n))
+            .find(|&(o, _, _, oal)| near(h, o) || oal.iter().any(|al| near(h, al)));
+        if let Some((o, ..)) = best {
             suspects.insert(h, o);
         }
     }
