@@ -47,17 +47,21 @@ pub struct Walk {
 }
 
 fn rel_path(root: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(root).ok()?;
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    Some(parts.join("/"))
+    let rel = path.strip_prefix(root).ok()?.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        Some(rel.into_owned())
+    } else {
+        Some(rel.replace(std::path::MAIN_SEPARATOR, "/"))
+    }
 }
 
 fn is_note_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.ends_with(".md") || lower.ends_with(".markdown")
+    let ends = |ext: &str| {
+        name.len() > ext.len()
+            && name.is_char_boundary(name.len() - ext.len())
+            && name[name.len() - ext.len()..].eq_ignore_ascii_case(ext)
+    };
+    ends(".md") || ends(".markdown")
 }
 
 /// Whether `rel` (a file or folder) is excluded by the config's globs.
@@ -80,7 +84,8 @@ pub fn walk(root: &Path, cfg: &Config) -> Walk {
             if e.file_name().to_string_lossy().starts_with('.') {
                 return false;
             }
-            rel_path(root, e.path()).is_none_or(|rel| !excluded(cfg, &rel))
+            cfg.exclude_globs.is_empty()
+                || rel_path(root, e.path()).is_none_or(|rel| !excluded(cfg, &rel))
         });
     for item in it {
         let entry = match item {
