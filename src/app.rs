@@ -207,14 +207,7 @@ impl Source {
     fn stderr_diags(&self) -> Vec<Diagnostic> {
         let mut out = self.file_diags.clone();
         match (&self.vault, &self.index) {
-            (Some(v), _) => out.extend(
-                v.notes
-                    .iter()
-                    .flat_map(|n| &n.diagnostics)
-                    .chain(&v.diagnostics)
-                    .filter(|d| d.severity == Severity::Error)
-                    .cloned(),
-            ),
+            (Some(v), _) => out.extend(v.errors().cloned()),
             (None, Some(idx)) => out.extend(index::sync::stored_errors(idx)),
             (None, None) => {}
         }

@@ -276,6 +276,16 @@ impl Vault {
         v
     }
 
+    /// The errors in the notes and between them (front matter, claims):
+    /// what every command reports, not only `check`.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.notes
+            .iter()
+            .flat_map(|n| &n.diagnostics)
+            .chain(&self.diagnostics)
+            .filter(|d| d.severity == crate::model::Severity::Error)
+    }
+
     /// The handle of a person id.
     pub fn handle(&self, id: PersonId) -> &str {
         &self.handles[id as usize]

@@ -21,7 +21,7 @@ use rusqlite::{params, Connection};
 
 use super::{schema, Index};
 use crate::config::Config;
-use crate::model::{Diagnostic, NoteFacts, Severity};
+use crate::model::{Diagnostic, NoteFacts};
 use crate::parse::parse_note;
 use crate::query::Answers;
 use crate::vault::Vault;
@@ -373,13 +373,7 @@ pub fn sync(
                 .collect();
             let (v, _) = load_vault_with(&tx, cfg, fresh)?;
             write_people(&tx, &v, cfg, today)?;
-            let errors: Vec<&Diagnostic> = v
-                .notes
-                .iter()
-                .flat_map(|n| &n.diagnostics)
-                .chain(&v.diagnostics)
-                .filter(|d| d.severity == Severity::Error)
-                .collect();
+            let errors: Vec<&Diagnostic> = v.errors().collect();
             set(
                 "errors",
                 &serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into()),
