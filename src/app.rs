@@ -124,10 +124,29 @@ impl Source {
                                 stats: synced.stats,
                             };
                         }
-                        Err(e) => note(format!(
-                            "cannot update the index at {}: {e}; answering from memory",
-                            path.display()
-                        )),
+                        Err(e) => {
+                            // A damaged index may fail mid-sync: move it
+                            // aside and build a new one before giving up.
+                            drop(idx);
+                            let mut src = Source {
+                                index: None,
+                                vault: None,
+                                file_diags: Vec::new(),
+                                stats: SyncStats::default(),
+                            };
+                            src.rebuild(&path, root, cfg, today);
+                            if src.index.is_some() {
+                                note(format!(
+                                    "{}: index was unusable ({e}); moved aside and rebuilt from the notes",
+                                    path.display()
+                                ));
+                                return src;
+                            }
+                            note(format!(
+                                "cannot update the index at {}: {e}; answering from memory",
+                                path.display()
+                            ));
+                        }
                     }
                 }
             },
@@ -198,6 +217,9 @@ impl Source {
         if let Ok(synced) = index::sync(&mut idx, root, cfg, &cfg.fingerprint, true, false, today) {
             self.stats = synced.stats;
             self.vault = synced.vault;
+            self.file_diags = synced.walk_diagnostics;
+            self.file_diags
+                .extend(index::sync::file_warnings(&idx.conn).unwrap_or_default());
             self.index = Some(idx);
         }
     }

@@ -361,3 +361,27 @@ fn index_schema_is_queryable_with_sql() {
         .unwrap();
     assert!(gave > 5);
 }
+
+#[test]
+fn index_that_fails_mid_sync_is_moved_aside_and_rebuilt() {
+    let v = Vault::fixture("vault");
+    with_index(&v, &["index"]).assert_code(0);
+    {
+        let c = rusqlite::Connection::open(index_path(&v)).unwrap();
+        c.execute_batch("DROP VIEW entries; DROP VIEW mentions; DROP TABLE facts;")
+            .unwrap();
+    }
+    // A change makes the sync write, and the write fails.
+    v.write("journal/2026-11-21.md", "- lunch with @newbie #gave\n");
+    let good = from_memory(&v, &["people", "--format", "json"]).stdout;
+    let run = with_index(&v, &["people", "--format", "json"]);
+    run.assert_code(0);
+    assert!(run.stderr.contains("moved aside"), "{}", run.stderr);
+    assert!(run.stdout == good, "answers after a failed sync differ");
+    let run = with_index(&v, &["people", "--format", "json"]);
+    assert!(
+        run.stdout == good && run.stderr.is_empty(),
+        "{}",
+        run.stderr
+    );
+}
