@@ -64,6 +64,15 @@ fn today(cli: &Cli) -> NaiveDate {
         .unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
+/// A failure to write the answer (to stdout, or into the buffer that
+/// becomes it).
+fn io_err(source: io::Error) -> Error {
+    Error::Io {
+        path: PathBuf::from("<stdout>"),
+        source,
+    }
+}
+
 /// Finds the root and reads the config.
 fn open_root(cli: &Cli) -> Result<(PathBuf, Config), Error> {
     let cwd = std::env::current_dir().map_err(|source| Error::Io {
@@ -254,12 +263,8 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
                 1,
                 e.message,
             );
-            render::text::diagnostics(ctx.out, style(cli, ctx.stdout_is_terminal), &[d]).map_err(
-                |source| Error::Io {
-                    path: PathBuf::from("<stdout>"),
-                    source,
-                },
-            )?;
+            render::text::diagnostics(ctx.out, style(cli, ctx.stdout_is_terminal), &[d])
+                .map_err(io_err)?;
             return Ok(Exit::Problems);
         }
         other => other?,
@@ -267,10 +272,6 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     let style = style(cli, ctx.stdout_is_terminal);
     let today = today(cli);
     let mut src = Source::open(cli, &root, &cfg, today, ctx);
-    let io_err = |source| Error::Io {
-        path: PathBuf::from("<stdout>"),
-        source,
-    };
 
     match &cli.command {
         Command::Check => return check(cli, &root, &cfg, &mut src, style, today, ctx),
@@ -342,10 +343,6 @@ fn check(
     today: NaiveDate,
     ctx: &mut Ctx<'_>,
 ) -> Result<Exit, Error> {
-    let io_err = |source| Error::Io {
-        path: PathBuf::from("<stdout>"),
-        source,
-    };
     let f = format_for(cli, Format::Text, &[Format::Text, Format::Json], "check")?;
     src.vault(root, cfg, today, ctx.err);
     let file_diags = src.file_diags.clone();
@@ -415,12 +412,7 @@ fn index_stats(
     if let Some(peak) = peak_memory_kib() {
         let _ = writeln!(text, "peak memory: {} MiB", peak / 1024);
     }
-    ctx.out
-        .write_all(text.as_bytes())
-        .map_err(|source| Error::Io {
-            path: PathBuf::from("<stdout>"),
-            source,
-        })?;
+    ctx.out.write_all(text.as_bytes()).map_err(io_err)?;
     Ok(Exit::Success)
 }
 
@@ -434,10 +426,6 @@ fn render_answer(
     file_diags: &[Diagnostic],
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let io_err = |source| Error::Io {
-        path: PathBuf::from("<output>"),
-        source,
-    };
     let today = answers.today;
     match &cli.command {
         Command::People => match format {

@@ -22,14 +22,18 @@ pub struct Stats {
     pub millis: u128,
 }
 
+/// The facts of one note's text, as every path keeps them: parsed, and
+/// pruned of entries that change no answer.
+pub fn note_facts(rel: &str, text: &str, cfg: &Config) -> NoteFacts {
+    let mut facts = parse_note(rel, text, &cfg.parse);
+    facts.prune();
+    facts
+}
+
 /// Reads and parses one note; `None` when it is skipped or a report.
 pub fn load_note(file: &NoteFile, cfg: &Config) -> (Option<NoteFacts>, Option<Diagnostic>) {
     match read_note(file) {
-        Loaded::Text(text, warn) => {
-            let mut facts = parse_note(&file.rel, &text, &cfg.parse);
-            facts.prune();
-            (Some(facts), warn)
-        }
+        Loaded::Text(text, warn) => (Some(note_facts(&file.rel, &text, cfg)), warn),
         Loaded::Report => (None, None),
         Loaded::Skipped(d) => (None, Some(d)),
     }

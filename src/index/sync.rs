@@ -22,7 +22,6 @@ use rusqlite::{params, Connection};
 use super::{schema, Index};
 use crate::config::Config;
 use crate::model::{Diagnostic, NoteFacts};
-use crate::parse::parse_note;
 use crate::query::Answers;
 use crate::vault::Vault;
 use crate::walk::{decode, read_bytes, walk, Loaded, NoteFile};
@@ -144,8 +143,7 @@ fn examine(file: &NoteFile, old_hash: Option<&[u8]>, cfg: &Config) -> Outcome {
     }
     match decode(&file.rel, bytes) {
         Loaded::Text(text, warning) => {
-            let mut facts = parse_note(&file.rel, &text, &cfg.parse);
-            facts.prune();
+            let facts = crate::load::note_facts(&file.rel, &text, cfg);
             let json = serde_json::to_string(&facts).unwrap_or_default();
             Outcome::New {
                 hash,

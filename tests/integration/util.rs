@@ -111,15 +111,22 @@ impl Vault {
 
     /// The binary with a clean environment and no arguments at all.
     pub fn bare_command(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::cargo_bin("relnotes").expect("relnotes binary");
+        let mut cmd = assert_cmd::Command::from_std(self.clean_std_command());
+        cmd.timeout(HANG_GUARD);
+        cmd
+    }
+
+    /// `std::process` form of [`Vault::bare_command`]: the one place the
+    /// clean environment is set up.
+    fn clean_std_command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(bin());
         cmd.env_remove("RELNOTES_DIR")
             .env_remove("RELNOTES_TODAY")
             .env_remove("RELNOTES_INDEX")
             .env_remove("CLICOLOR_FORCE")
             .env("NO_COLOR", "1")
             .env("HOME", self.home())
-            .env("XDG_CACHE_HOME", self.cache())
-            .timeout(HANG_GUARD);
+            .env("XDG_CACHE_HOME", self.cache());
         cmd
     }
 
@@ -132,18 +139,8 @@ impl Vault {
 
     /// The same as [`Vault::command`] for `std::process` (pipes, other users).
     pub fn std_command(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(bin());
-        cmd.env_remove("RELNOTES_DIR")
-            .env_remove("RELNOTES_TODAY")
-            .env_remove("RELNOTES_INDEX")
-            .env_remove("CLICOLOR_FORCE")
-            .env("NO_COLOR", "1")
-            .env("HOME", self.home())
-            .env("XDG_CACHE_HOME", self.cache())
-            .arg("--dir")
-            .arg(self.root())
-            .arg("--today")
-            .arg(TODAY);
+        let mut cmd = self.clean_std_command();
+        cmd.arg("--dir").arg(self.root()).arg("--today").arg(TODAY);
         cmd
     }
 
