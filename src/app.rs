@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
@@ -11,11 +11,12 @@ use crate::cli::{Cli, ColorChoice, Command};
 use crate::config::{Config, FILE_NAME, TEMPLATE};
 use crate::dates::Dur;
 use crate::error::{Error, Exit};
-use crate::index::{self, Index, SyncStats};
+use crate::index;
 use crate::model::{Diagnostic, Severity};
+use crate::output;
 use crate::query::Answers;
 use crate::render::{self, Format, Style};
-use crate::vault::Vault;
+use crate::source::Source;
 
 /// Where command output goes: stdout, or a report file.
 pub struct Ctx<'o> {
@@ -73,8 +74,15 @@ fn io_err(source: io::Error) -> Error {
     }
 }
 
+/// Prints a problem met on the way as one `relnotes: …` line.
+fn note_to(err: &mut dyn Write) -> impl FnMut(String) + '_ {
+    move |msg| {
+        let _ = writeln!(err, "relnotes: {msg}");
+    }
+}
+
 /// Finds the root and reads the config.
-fn open_root(cli: &Cli) -> Result<(PathBuf, Config), Error> {
+pub fn open_root(cli: &Cli) -> Result<(PathBuf, Config), Error> {
     let cwd = std::env::current_dir().map_err(|source| Error::Io {
         path: PathBuf::from("."),
         source,
@@ -85,167 +93,6 @@ fn open_root(cli: &Cli) -> Result<(PathBuf, Config), Error> {
     }
     let cfg = Config::load(&root)?;
     Ok((root, cfg))
-}
-
-/// Where the answers come from: the index, or (when it cannot be used)
-/// the notes parsed in memory.
-struct Source {
-    index: Option<Index>,
-    vault: Option<Vault>,
-    /// Walk problems and per-file warnings.
-    file_diags: Vec<Diagnostic>,
-    stats: SyncStats,
-}
-
-impl Source {
-    fn open(cli: &Cli, root: &Path, cfg: &Config, today: NaiveDate, ctx: &mut Ctx<'_>) -> Source {
-        let rebuild = matches!(cli.command, Command::Index { rebuild: true });
-        let path = cli.index.clone().or_else(|| index::default_path(root));
-        let mut note = |msg: String| {
-            let _ = writeln!(ctx.err, "relnotes: {msg}");
-        };
-        match path {
-            None => note("no cache folder for the index; answering from memory".to_string()),
-            Some(path) => match Index::open(&path) {
-                Err(e) => note(format!("cannot use the index: {e}; answering from memory")),
-                Ok((mut idx, warnings)) => {
-                    for w in warnings {
-                        note(w);
-                    }
-                    let progress = std::io::stderr().is_terminal();
-                    match index::sync(
-                        &mut idx,
-                        root,
-                        cfg,
-                        &cfg.fingerprint,
-                        rebuild,
-                        progress,
-                        today,
-                    ) {
-                        Ok(synced) => {
-                            let mut file_diags = synced.walk_diagnostics;
-                            file_diags
-                                .extend(index::sync::file_warnings(&idx.conn).unwrap_or_default());
-                            return Source {
-                                index: Some(idx),
-                                vault: synced.vault,
-                                file_diags,
-                                stats: synced.stats,
-                            };
-                        }
-                        Err(e) => {
-                            // A damaged index may fail mid-sync: move it
-                            // aside and build a new one before giving up.
-                            drop(idx);
-                            let mut src = Source {
-                                index: None,
-                                vault: None,
-                                file_diags: Vec::new(),
-                                stats: SyncStats::default(),
-                            };
-                            src.rebuild(&path, root, cfg, today);
-                            if src.index.is_some() {
-                                note(format!(
-                                    "{}: index was unusable ({e}); moved aside and rebuilt from the notes",
-                                    path.display()
-                                ));
-                                return src;
-                            }
-                            note(format!(
-                                "cannot update the index at {}: {e}; answering from memory",
-                                path.display()
-                            ));
-                        }
-                    }
-                }
-            },
-        }
-        let (vault, file_diags, st) = crate::load::load(root, cfg);
-        Source {
-            index: None,
-            vault: Some(vault),
-            file_diags,
-            stats: SyncStats {
-                seen: st.seen,
-                parsed: st.parsed,
-                skipped: st.skipped,
-                millis: st.millis,
-                changed: true,
-                full: true,
-                ..SyncStats::default()
-            },
-        }
-    }
-
-    /// The vault, loaded from the index on first use. An index whose facts
-    /// cannot be read (damaged pages, bad JSON) is moved aside and rebuilt;
-    /// if that fails too, the notes are parsed in memory.
-    fn vault(
-        &mut self,
-        root: &Path,
-        cfg: &Config,
-        today: NaiveDate,
-        err: &mut dyn Write,
-    ) -> &Vault {
-        if self.vault.is_none() {
-            if let Some(idx) = self.index.take() {
-                match index::sync::load_vault(&idx.conn, cfg) {
-                    Ok((v, _)) => {
-                        self.vault = Some(v);
-                        self.index = Some(idx);
-                    }
-                    Err(e) => {
-                        let path = idx.path.clone();
-                        drop(idx);
-                        let _ = writeln!(
-                            err,
-                            "relnotes: {}: index was unusable ({e}); moved aside and rebuilt from the notes",
-                            path.display()
-                        );
-                        self.rebuild(&path, root, cfg, today);
-                    }
-                }
-            }
-        }
-        self.vault.get_or_insert_with(|| {
-            let (vault, diags, _) = crate::load::load(root, cfg);
-            self.file_diags = diags;
-            vault
-        })
-    }
-
-    /// Moves a damaged index aside and builds a new one; on failure the
-    /// vault is left for `vault()` to load in memory.
-    fn rebuild(&mut self, path: &Path, root: &Path, cfg: &Config, today: NaiveDate) {
-        if index::move_aside(path).is_err() {
-            return;
-        }
-        let Ok((mut idx, _)) = Index::open(path) else {
-            return;
-        };
-        if let Ok(synced) = index::sync(&mut idx, root, cfg, &cfg.fingerprint, true, false, today) {
-            self.stats = synced.stats;
-            self.vault = synced.vault;
-            self.file_diags = synced.walk_diagnostics;
-            self.file_diags
-                .extend(index::sync::file_warnings(&idx.conn).unwrap_or_default());
-            self.index = Some(idx);
-        }
-    }
-
-    /// What every command should hear about: files that could not be read
-    /// and errors in notes. The rest waits for `relnotes check`.
-    fn stderr_diags(&self) -> Vec<Diagnostic> {
-        let mut out = self.file_diags.clone();
-        match (&self.vault, &self.index) {
-            (Some(v), _) => out.extend(v.errors().cloned()),
-            (None, Some(idx)) => out.extend(index::sync::stored_errors(idx)),
-            (None, None) => {}
-        }
-        out.sort();
-        out.dedup();
-        out
-    }
 }
 
 /// Runs one command. Errors that stop it are returned; problems in the
@@ -269,9 +116,39 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         }
         other => other?,
     };
+    if let Command::Watch {
+        report,
+        poll,
+        debounce,
+        hook_timeout,
+        verbose,
+    } = &cli.command
+    {
+        return crate::watch::run(crate::watch::Options {
+            root,
+            cfg,
+            index: cli.index.clone(),
+            today: cli.today,
+            report: report.clone(),
+            poll: *poll,
+            debounce: std::time::Duration::from_millis(*debounce),
+            hook_timeout: std::time::Duration::from_secs(*hook_timeout),
+            verbose: *verbose,
+        });
+    }
     let style = style(cli, ctx.stdout_is_terminal);
     let today = today(cli);
-    let mut src = Source::open(cli, &root, &cfg, today, ctx);
+    let rebuild = matches!(cli.command, Command::Index { rebuild: true });
+    let index_path = cli.index.clone().or_else(|| index::default_path(&root));
+    let mut src = Source::open(
+        index_path.as_deref(),
+        &root,
+        &cfg,
+        today,
+        rebuild,
+        io::stderr().is_terminal(),
+        &mut note_to(ctx.err),
+    );
 
     match &cli.command {
         Command::Check => return check(cli, &root, &cfg, &mut src, style, today, ctx),
@@ -300,7 +177,7 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
             None,
         ),
     };
-    let base = output.map_or_else(String::new, |p| link_base(&root, p));
+    let base = output.map_or_else(String::new, |p| output::link_base(&root, p));
     // The answer is rendered into a buffer, or taken from the index's store
     // when nothing changed since it was rendered for this today and these
     // flags.
@@ -313,9 +190,9 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         Some(b) => b,
         None => {
             let mut buf = Vec::new();
-            src.vault(&root, &cfg, today, ctx.err);
+            src.vault(&root, &cfg, today, &mut note_to(ctx.err));
             let file_diags = src.file_diags.clone();
-            let vault = src.vault(&root, &cfg, today, ctx.err);
+            let vault = src.vault(&root, &cfg, today, &mut note_to(ctx.err));
             let answers = Answers::new(vault, &cfg, today);
             render_answer(cli, &answers, style, format, &base, &file_diags, &mut buf)?;
             if let Some(idx) = &src.index {
@@ -326,7 +203,7 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     };
     match output {
         None => ctx.out.write_all(&bytes).map_err(io_err)?,
-        Some(path) => write_atomic(path, &bytes).map_err(|source| Error::Io {
+        Some(path) => output::write_atomic(path, &bytes).map_err(|source| Error::Io {
             path: path.clone(),
             source,
         })?,
@@ -344,9 +221,9 @@ fn check(
     ctx: &mut Ctx<'_>,
 ) -> Result<Exit, Error> {
     let f = format_for(cli, Format::Text, &[Format::Text, Format::Json], "check")?;
-    src.vault(root, cfg, today, ctx.err);
+    src.vault(root, cfg, today, &mut note_to(ctx.err));
     let file_diags = src.file_diags.clone();
-    let vault = src.vault(root, cfg, today, ctx.err);
+    let vault = src.vault(root, cfg, today, &mut note_to(ctx.err));
     let (diags, errors) = crate::check::collect(file_diags, vault);
     let out = &mut *ctx.out;
     match f {
@@ -381,13 +258,13 @@ fn index_stats(
     ctx: &mut Ctx<'_>,
 ) -> Result<Exit, Error> {
     // Loading the vault may rebuild a damaged index: ask for it first.
-    src.vault(root, cfg, today, ctx.err);
+    src.vault(root, cfg, today, &mut note_to(ctx.err));
     let st = src.stats;
-    let location = src.index.as_ref().map_or_else(
+    let location = src.location().map_or_else(
         || "(none: answered from memory)".to_string(),
-        |i| i.path.display().to_string(),
+        |p| p.display().to_string(),
     );
-    let vault = src.vault(root, cfg, today, ctx.err);
+    let vault = src.vault(root, cfg, today, &mut note_to(ctx.err));
     let a = Answers::new(vault, cfg, today);
     let interactions: u32 = a.people.iter().map(|p| p.interactions).sum();
     let reminders = a.reminders().len();
@@ -479,7 +356,7 @@ fn render_answer(
             }
             .map_err(io_err)?;
         }
-        Command::Init | Command::Index { .. } | Command::Check => {}
+        Command::Init | Command::Index { .. } | Command::Check | Command::Watch { .. } => {}
     }
     Ok(())
 }
@@ -523,97 +400,4 @@ fn init(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         })?;
     writeln!(ctx.out, "wrote {}", path.display()).map_err(|source| Error::Io { path, source })?;
     Ok(Exit::Success)
-}
-
-/// Writes `bytes` to `path` atomically: a temp file in the same folder,
-/// fsync, rename over the target.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".relnotes-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    // Resolve symlinks where the path exists, then drop `.` and `..`.
-    let abs = abs.canonicalize().unwrap_or(abs);
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// The prefix that turns a root-relative note path into a link relative to
-/// the folder a report is written in.
-pub fn link_base(root: &Path, output: &Path) -> String {
-    let root = absolute(root);
-    let out_dir = absolute(
-        output
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new(".")),
-    );
-    let r: Vec<_> = root.components().collect();
-    let o: Vec<_> = out_dir.components().collect();
-    let common = r.iter().zip(&o).take_while(|(a, b)| a == b).count();
-    let mut base = String::new();
-    for _ in common..o.len() {
-        base.push_str("../");
-    }
-    for c in &r[common..] {
-        base.push_str(&c.as_os_str().to_string_lossy());
-        base.push('/');
-    }
-    base
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spec8_report_links_are_relative_to_the_report_file() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().join("notes");
-        std::fs::create_dir_all(root.join("sub")).unwrap();
-        assert_eq!(link_base(&root, &root.join("R.md")), "");
-        assert_eq!(link_base(&root, &root.join("sub/R.md")), "../");
-        assert_eq!(link_base(&root, &tmp.path().join("R.md")), "notes/");
-    }
-
-    #[test]
-    fn write_atomic_replaces_the_file() {
-        let tmp = tempfile::tempdir().unwrap();
-        let p = tmp.path().join("r.md");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
-    }
 }

@@ -20,6 +20,7 @@ Examples:
   relnotes export --format ics > relnotes.ics
   relnotes --today 2026-11-23 report         reproduce a report for a given day
   relnotes index                             where the index is, and what it holds
+  relnotes watch                             keep the index and report file current
 
 Environment: RELNOTES_DIR (notes root), RELNOTES_INDEX (index file),
 RELNOTES_TODAY (today), NO_COLOR.
@@ -98,7 +99,40 @@ pub enum Command {
     Check,
     /// Everything as JSON, or reminders and birthdays as a calendar (ICS)
     Export,
+    /// Run in the foreground, keeping the index and the report file current
+    /// as notes change, and running `on_due` for reminders as they fall due
+    /// (for systemd --user, launchd or tmux; stop with Ctrl-C or SIGTERM)
+    #[command(after_help = WATCH_EXAMPLES)]
+    Watch {
+        /// Rewrite this report file [default: the config's `report`]
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Poll for changes instead of using OS file events (network
+        /// filesystems, or when the OS runs out of watches)
+        #[arg(long)]
+        poll: bool,
+        /// Quiet time after the last change before the notes are synced
+        #[arg(long, value_name = "MS", default_value_t = 200)]
+        debounce: u64,
+        /// Kill an `on_due` command still running after this many seconds
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        hook_timeout: u64,
+        /// More detail in the log (-v debug, -vv trace); RUST_LOG overrides
+        #[arg(short, long, action = clap::ArgAction::Count)]
+        verbose: u8,
+    },
 }
+
+const WATCH_EXAMPLES: &str = "\
+Examples:
+  relnotes watch                          keep the index and the config's report current
+  relnotes watch --report RELNOTES.md     rewrite this report file as notes change
+  relnotes watch --poll                   for notes on a network filesystem
+  RUST_LOG=relnotes=debug relnotes watch  every event, and why it was ignored
+
+One daemon per notes root: a second `watch` exits 2 naming the first. The log
+(stderr) has one line per batch of changes. See the README, \"Running as a
+daemon\", for systemd and launchd set-ups and an on_due example.";
 
 fn parse_today(s: &str) -> Result<NaiveDate, String> {
     crate::dates::parse_iso(s).ok_or_else(|| format!("`{s}` is not a date in the form YYYY-MM-DD"))

@@ -55,7 +55,8 @@ fn rel_path(root: &Path, path: &Path) -> Option<String> {
     }
 }
 
-fn is_note_name(name: &str) -> bool {
+/// Whether a file name is a note's: `.md` or `.markdown`, any case.
+pub fn is_note_name(name: &str) -> bool {
     let ends = |ext: &str| {
         name.len() > ext.len()
             && name.is_char_boundary(name.len() - ext.len())
@@ -69,15 +70,33 @@ fn excluded(cfg: &Config, rel: &str) -> bool {
     !cfg.exclude_globs.is_empty() && cfg.exclude.is_match(rel)
 }
 
-/// Walks the notes below `root`.
-pub fn walk(root: &Path, cfg: &Config) -> Walk {
-    let mut out = Walk::default();
-    let report = cfg.report.as_deref();
-    let it = walkdir::WalkDir::new(root)
+/// Whether a path relative to the root is one no walk enters: a hidden
+/// file or folder on the way, or an excluded one.
+pub fn is_skipped(cfg: &Config, rel: &str) -> bool {
+    let mut end = 0;
+    for part in rel.split('/') {
+        if part.starts_with('.') {
+            return true;
+        }
+        end += part.len();
+        if excluded(cfg, &rel[..end]) {
+            return true;
+        }
+        end += 1;
+    }
+    false
+}
+
+/// The walk's iterator: sorted by name, hidden and excluded entries pruned.
+fn walker<'a>(
+    root: &'a Path,
+    cfg: &'a Config,
+) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> + 'a {
+    walkdir::WalkDir::new(root)
         .follow_links(cfg.follow_symlinks)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
             if e.depth() == 0 {
                 return true;
             }
@@ -86,8 +105,24 @@ pub fn walk(root: &Path, cfg: &Config) -> Walk {
             }
             cfg.exclude_globs.is_empty()
                 || rel_path(root, e.path()).is_none_or(|rel| !excluded(cfg, &rel))
-        });
-    for item in it {
+        })
+}
+
+/// The folders a walk of `root` enters, the root first: what the daemon
+/// watches.
+pub fn folders(root: &Path, cfg: &Config) -> Vec<PathBuf> {
+    walker(root, cfg)
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .collect()
+}
+
+/// Walks the notes below `root`.
+pub fn walk(root: &Path, cfg: &Config) -> Walk {
+    let mut out = Walk::default();
+    let report = cfg.report.as_deref();
+    for item in walker(root, cfg) {
         let entry = match item {
             Ok(e) => e,
             Err(e) => {
@@ -298,6 +333,22 @@ mod tests {
         let w = walk(root, &cfg);
         let rels: Vec<_> = w.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, ["a.markdown", "b.md", "sub/Z.MD"]);
+        let dirs: Vec<_> = folders(root, &cfg)
+            .into_iter()
+            .map(|d| rel_path(root, &d).unwrap())
+            .collect();
+        assert_eq!(dirs, ["", "sub", "x"]);
+        for rel in [
+            ".hidden.md",
+            ".obsidian/w.md",
+            "templates/daily.md",
+            "x/templates/t.md",
+        ] {
+            assert!(is_skipped(&cfg, rel), "{rel}");
+        }
+        for rel in ["b.md", "sub/Z.MD", "x/y.md", "templates.md"] {
+            assert!(!is_skipped(&cfg, rel), "{rel}");
+        }
     }
 
     #[cfg(unix)]

@@ -188,6 +188,28 @@ impl Index {
             .flatten()
     }
 
+    /// Records that the reminders with `keys` fired on `day`; for each key,
+    /// whether it is new (not fired that day before). Older days are
+    /// forgotten.
+    pub fn mark_fired(
+        &self,
+        day: chrono::NaiveDate,
+        keys: &[String],
+    ) -> rusqlite::Result<Vec<bool>> {
+        let day = crate::dates::iso(day);
+        let tx = self.conn.unchecked_transaction()?;
+        let mut fresh = Vec::with_capacity(keys.len());
+        {
+            let mut ins = tx.prepare("INSERT OR IGNORE INTO fired (day, key) VALUES (?1, ?2)")?;
+            for k in keys {
+                fresh.push(ins.execute(params![day, k])? == 1);
+            }
+        }
+        tx.execute("DELETE FROM fired WHERE day < ?1", [&day])?;
+        tx.commit()?;
+        Ok(fresh)
+    }
+
     /// Stores a rendered answer; a failure only costs speed next time.
     pub fn store(&self, key: &str, value: &[u8]) {
         let _ = self.conn.execute(

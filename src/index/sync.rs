@@ -55,6 +55,10 @@ pub struct Synced {
     pub walk_diagnostics: Vec<Diagnostic>,
     /// The vault, when the sync had to build it.
     pub vault: Option<Vault>,
+    /// Not everything could be seen: a folder could not be read, or a file
+    /// went away between the walk and its read. What the index knew of it
+    /// is kept; a later sync settles it.
+    pub incomplete: bool,
 }
 
 /// A file's stat as the index keeps it.
@@ -115,6 +119,8 @@ struct Row {
 enum Outcome {
     /// Same bytes as indexed: refresh the stat only.
     Same,
+    /// Gone between the walk and the read: left as the index knew it.
+    Vanished,
     /// New content: kind, warning, facts (and their JSON, made on the
     /// parsing thread).
     New {
@@ -128,6 +134,7 @@ enum Outcome {
 fn examine(file: &NoteFile, old_hash: Option<&[u8]>, cfg: &Config) -> Outcome {
     let bytes = match read_bytes(file) {
         Ok(b) => b,
+        Err(_) if std::fs::symlink_metadata(&file.abs).is_err() => return Outcome::Vanished,
         Err(d) => {
             return Outcome::New {
                 hash: Vec::new(),
@@ -235,9 +242,13 @@ pub fn sync(
 
     // Stat every note; a file that vanished since the walk keeps its row.
     let stats_now: Vec<Option<Stat>> = w.files.par_iter().map(|f| stat(&f.abs).ok()).collect();
+    let mut incomplete = w.incomplete;
     let mut candidates: Vec<(&NoteFile, Stat)> = Vec::new();
     for (f, st) in w.files.iter().zip(&stats_now) {
-        let Some(st) = *st else { continue };
+        let Some(st) = *st else {
+            incomplete = true;
+            continue;
+        };
         match rows.get(&f.rel) {
             Some(r) if r.stat == st && st.mtime_ns.saturating_add(RACY_NS) < last_sync_ns => {
                 stats.unchanged += 1;
@@ -272,6 +283,7 @@ pub fn sync(
     for o in &outcomes {
         match o {
             Outcome::Same => stats.rehashed += 1,
+            Outcome::Vanished => incomplete = true,
             Outcome::New { kind, .. } => {
                 stats.parsed += 1;
                 if *kind != "note" {
@@ -310,6 +322,7 @@ pub fn sync(
             )?;
             for ((f, st), o) in candidates.iter().zip(&outcomes) {
                 match o {
+                    Outcome::Vanished => {}
                     Outcome::Same => {
                         restat.execute(params![
                             f.rel,
@@ -401,6 +414,7 @@ pub fn sync(
         stats,
         walk_diagnostics: w.diagnostics,
         vault,
+        incomplete,
     })
 }
 

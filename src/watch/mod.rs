@@ -1,0 +1,654 @@
+//! `relnotes watch`: the daemon (SPEC §9). A thin shell around the same
+//! sync and answers every command uses:
+//!
+//! 1. take the per-root lock, sync, write the report, fire due hooks;
+//! 2. watch the folders a walk enters; each debounced batch of events is a
+//!    set of hints (paths to look at again), never a fact;
+//! 3. per batch: reconcile the watches if folders came or went, re-stat and
+//!    re-sync what is on disk, rewrite the report if its bytes changed, and
+//!    run `on_due` for reminders newly due today; one log line;
+//! 4. also wake at local midnight (the report depends on the date), and
+//!    retry with backoff while the root is gone;
+//! 5. on SIGINT/SIGTERM, exit 0 once the current batch is done.
+
+mod backend;
+mod events;
+mod hooks;
+pub mod lock;
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+
+use crate::config::Config;
+use crate::dates::Dur;
+use crate::error::{Error, Exit};
+use crate::query::{Answers, Reminder};
+use crate::source::Source;
+
+use backend::{Msg, WatchFailure, Watcher};
+use events::Pending;
+use hooks::Hooks;
+
+/// How the daemon was asked to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The notes root and its config.
+    pub root: PathBuf,
+    pub cfg: Config,
+    /// `--index`, else the default place in the cache folder.
+    pub index: Option<PathBuf>,
+    /// `--today`: a pinned date never rolls over.
+    pub today: Option<NaiveDate>,
+    /// `--report`, else the config's `report`.
+    pub report: Option<PathBuf>,
+    pub poll: bool,
+    pub debounce: Duration,
+    pub hook_timeout: Duration,
+    pub verbose: u8,
+}
+
+/// A note that reads as 0 bytes right after an event is looked at again
+/// after this long: VS Code saves by truncating, then writing.
+const EMPTY_RECHECK: Duration = Duration::from_millis(150);
+/// Longest sleep: the date is checked at least this often (a suspended
+/// laptop wakes up to a new day).
+const MAX_WAIT: Duration = Duration::from_secs(60);
+/// How soon a sync that could not see everything is tried again.
+const RETRY: Duration = Duration::from_secs(1);
+/// Backoff while the root is gone.
+const ROOT_BACKOFF: (Duration, Duration) = (Duration::from_millis(250), Duration::from_secs(5));
+/// Batches queued between the watcher and the loop before overflow.
+const QUEUE: usize = 256;
+
+/// The report file the daemon keeps.
+struct ReportFile {
+    path: PathBuf,
+    /// Relative to the root, when it is inside it: its events are ours.
+    rel: Option<String>,
+    /// Link prefix from the report's folder to the root.
+    base: String,
+}
+
+impl ReportFile {
+    fn new(root: &Path, path: &Path) -> ReportFile {
+        let path = crate::output::absolute(path);
+        let rel = path
+            .strip_prefix(root)
+            .ok()
+            .map(|r| r.to_string_lossy().replace('\\', "/"));
+        ReportFile {
+            base: crate::output::link_base(root, &path),
+            rel,
+            path,
+        }
+    }
+}
+
+/// The daemon's state between batches.
+struct Daemon {
+    root: PathBuf,
+    cfg: Config,
+    /// `--report` given on the command line (wins over the config's).
+    report_flag: Option<PathBuf>,
+    report: Option<ReportFile>,
+    src: Source,
+    index_path: Option<PathBuf>,
+    index_id: Option<(u64, u64)>,
+    pinned: Option<NaiveDate>,
+    /// The day the last report and hooks were made for.
+    today: Option<NaiveDate>,
+    hooks: Option<Hooks>,
+    hook_timeout: Duration,
+    /// Reminders fired, when there is no index to remember them.
+    fired_here: BTreeSet<(NaiveDate, String)>,
+    /// Diagnostics already logged, so each is logged once.
+    logged: BTreeSet<String>,
+    retry_at: Option<Instant>,
+}
+
+/// Runs the daemon until SIGINT or SIGTERM.
+pub fn run(opts: Options) -> Result<Exit, Error> {
+    init_log(opts.verbose);
+    let root = opts.root.canonicalize().map_err(|source| Error::Io {
+        path: opts.root.clone(),
+        source,
+    })?;
+    let index_path = opts
+        .index
+        .clone()
+        .or_else(|| crate::index::default_path(&root));
+    let Some(lock_at) = index_path.clone() else {
+        return Err(Error::Usage(
+            "no cache folder for the index and its lock; give --index PATH".into(),
+        ));
+    };
+    let _lock = lock::acquire(&lock_at, &root).map_err(|e| Error::Usage(e.to_string()))?;
+
+    let (tx, rx) = mpsc::sync_channel::<Msg>(QUEUE);
+    let stop_tx = tx.clone();
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ])
+    .map_err(|source| Error::Io {
+        path: PathBuf::from("<signals>"),
+        source,
+    })?;
+    std::thread::spawn(move || {
+        for sig in signals.forever() {
+            let name = if sig == signal_hook::consts::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            if stop_tx.send(Msg::Stop(name)).is_err() {
+                return;
+            }
+        }
+    });
+
+    let mut d = Daemon {
+        report_flag: opts.report.clone(),
+        report: None,
+        src: Source {
+            index: None,
+            vault: None,
+            file_diags: Vec::new(),
+            stats: crate::index::SyncStats::default(),
+            incomplete: false,
+        },
+        index_path,
+        index_id: None,
+        pinned: opts.today,
+        today: None,
+        hooks: None,
+        hook_timeout: opts.hook_timeout,
+        fired_here: BTreeSet::new(),
+        logged: BTreeSet::new(),
+        retry_at: None,
+        cfg: opts.cfg.clone(),
+        root,
+    };
+    d.configure();
+    if let Some(r) = &d.report {
+        let dir = r.path.parent().unwrap_or(Path::new("."));
+        let n = crate::output::clean_stale_temps(dir);
+        if n > 0 {
+            tracing::info!("removed {n} stale temp file(s) in {}", dir.display());
+        }
+    }
+    let started = Instant::now();
+    d.src = Source::open(
+        d.index_path.as_deref(),
+        &d.root,
+        &d.cfg,
+        d.day(),
+        false,
+        false,
+        &mut |m| tracing::warn!("{m}"),
+    );
+    d.index_id = d.index_path.as_deref().and_then(file_id);
+    d.after_sync(started, None, true);
+
+    let overflow = Arc::new(AtomicBool::new(false));
+    let mut watcher = match Watcher::new(
+        opts.poll,
+        opts.debounce,
+        tx.clone(),
+        Arc::clone(&overflow),
+    ) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(
+                "cannot use OS file events ({e}); polling instead (if inotify instances ran out, raise fs.inotify.max_user_instances)"
+            );
+            Watcher::new(true, opts.debounce, tx.clone(), Arc::clone(&overflow))
+                .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", d.root.display())))?
+        }
+    };
+    d.reconcile(&mut watcher);
+    tracing::info!(
+        "watching {} ({} folders, {}); index {}; {}",
+        d.root.display(),
+        watcher.len(),
+        watcher.kind(),
+        d.src.location().map_or_else(
+            || "none (answering from memory)".into(),
+            |p| p.display().to_string()
+        ),
+        d.report.as_ref().map_or_else(
+            || "no report file (set `report` in .relnotes.toml or pass --report)".into(),
+            |r| format!("report {}", r.path.display())
+        ),
+    );
+    let stopped_by = d.serve(&rx, &mut watcher, &overflow);
+    tracing::info!("{stopped_by}: stopping");
+    drop(watcher);
+    if let Some(h) = d.hooks.take() {
+        h.shutdown();
+    }
+    tracing::info!("stopped");
+    Ok(Exit::Success)
+}
+
+/// Logs to stderr with tracing: info by default, `-v` debug, `-vv` trace,
+/// `RUST_LOG` wins. Colour only on a terminal and never with `NO_COLOR`.
+fn init_log(verbose: u8) {
+    let level = match verbose {
+        0 => "relnotes=info",
+        1 => "relnotes=debug",
+        _ => "relnotes=trace,notify=debug,notify_debouncer_full=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .try_init();
+}
+
+/// A file's device and inode: tells whether the index was replaced.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).ok().map(|m| (m.len(), 0))
+    }
+}
+
+/// Time until the next local midnight.
+fn until_midnight(now: chrono::DateTime<chrono::Local>) -> Duration {
+    use chrono::TimeZone;
+    let next = now
+        .date_naive()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| chrono::Local.from_local_datetime(&t).earliest());
+    next.and_then(|t| (t - now).to_std().ok())
+        .unwrap_or(MAX_WAIT)
+}
+
+impl Daemon {
+    fn day(&self) -> NaiveDate {
+        self.pinned
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// Applies the config: the report file and the hook runner.
+    fn configure(&mut self) {
+        let path = self
+            .report_flag
+            .clone()
+            .or_else(|| self.cfg.report.as_ref().map(|r| self.root.join(r)));
+        self.report = path.map(|p| ReportFile::new(&self.root, &p));
+        if let Some(h) = self.hooks.take() {
+            h.shutdown();
+        }
+        self.hooks = self
+            .cfg
+            .on_due
+            .clone()
+            .map(|cmd| Hooks::start(cmd, self.root.clone(), self.hook_timeout));
+    }
+
+    /// Waits for and runs batches until a stop signal; returns its name.
+    fn serve(
+        &mut self,
+        rx: &Receiver<Msg>,
+        watcher: &mut Watcher,
+        overflow: &AtomicBool,
+    ) -> &'static str {
+        let mut pending = Pending::default();
+        let mut backoff = ROOT_BACKOFF.0;
+        let mut root_gone = false;
+        loop {
+            let wait = if root_gone { backoff } else { self.wait_time() };
+            let first = match rx.recv_timeout(wait) {
+                Ok(m) => Some(m),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return "watcher gone",
+            };
+            // Everything already queued joins this batch.
+            for msg in first
+                .into_iter()
+                .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+            {
+                match msg {
+                    Msg::Stop(name) => return name,
+                    Msg::Events(evs) => {
+                        let is_watched = |p: &Path| watcher.watches(p);
+                        for ev in &evs {
+                            events::gather(
+                                &self.root,
+                                &self.cfg,
+                                self.report.as_ref().and_then(|r| r.rel.as_deref()),
+                                ev,
+                                &is_watched,
+                                &mut pending,
+                            );
+                        }
+                    }
+                    Msg::Errors(errs) => {
+                        for e in errs {
+                            if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                                self.fall_back(watcher);
+                            } else {
+                                tracing::warn!("watcher: {e}; syncing everything");
+                            }
+                        }
+                        pending.full = true;
+                    }
+                }
+            }
+            if overflow.swap(false, Ordering::SeqCst) {
+                tracing::warn!("the event queue overflowed; syncing everything");
+                pending.full = true;
+            }
+            if !self.root.is_dir() {
+                if !root_gone {
+                    tracing::warn!(
+                        "{}: the notes root is gone (unmounted, renamed or deleted?); the index keeps what it knew; retrying",
+                        self.root.display()
+                    );
+                    watcher.clear();
+                    root_gone = true;
+                } else {
+                    backoff = (backoff * 2).min(ROOT_BACKOFF.1);
+                }
+                pending = Pending::default();
+                continue;
+            }
+            if root_gone {
+                tracing::info!("{}: the notes root is back", self.root.display());
+                root_gone = false;
+                backoff = ROOT_BACKOFF.0;
+                pending.full = true;
+            }
+            // The report's own rewrite shows as events on its path: only a
+            // report that is really gone asks for work.
+            if pending.report
+                && self
+                    .report
+                    .as_ref()
+                    .is_none_or(|r| std::fs::symlink_metadata(&r.path).is_ok())
+            {
+                pending.report = false;
+            }
+            let new_day = self.today != Some(self.day());
+            let retry = self.retry_at.is_some_and(|t| Instant::now() >= t);
+            if pending.is_empty() && !new_day && !retry {
+                continue;
+            }
+            let batch = std::mem::take(&mut pending);
+            self.batch(batch, watcher);
+        }
+    }
+
+    /// How long the loop may sleep: until a retry, midnight, or a minute.
+    fn wait_time(&self) -> Duration {
+        let mut wait = MAX_WAIT;
+        if let Some(at) = self.retry_at {
+            wait = wait.min(at.saturating_duration_since(Instant::now()));
+        }
+        if self.pinned.is_none() {
+            wait = wait.min(until_midnight(chrono::Local::now()) + Duration::from_millis(50));
+        }
+        wait
+    }
+
+    /// Switches to polling when the OS has no watches left.
+    fn fall_back(&mut self, watcher: &mut Watcher) {
+        if watcher.is_polling() {
+            return;
+        }
+        tracing::warn!(
+            "out of inotify watches: polling instead. To use OS events, raise the limit: sudo sysctl fs.inotify.max_user_watches=524288 (and add it to /etc/sysctl.conf)"
+        );
+        if let Err(e) = watcher.fall_back_to_polling() {
+            tracing::error!("cannot poll either: {e}");
+        }
+    }
+
+    /// Makes the watcher watch the folders a walk enters now.
+    fn reconcile(&mut self, watcher: &mut Watcher) {
+        for _ in 0..2 {
+            match watcher.reconcile(&self.root, &self.cfg) {
+                Ok(added) => {
+                    if !added.is_empty() {
+                        tracing::debug!("watching {} new folder(s)", added.len());
+                    }
+                    return;
+                }
+                Err(WatchFailure::Limit) => self.fall_back(watcher),
+                Err(WatchFailure::Other(e)) => {
+                    tracing::warn!("cannot watch every folder: {e}; will retry");
+                    self.retry_at = Some(Instant::now() + RETRY);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One batch: look again at what the events named, sync, answer.
+    fn batch(&mut self, pending: Pending, watcher: &mut Watcher) {
+        let started = Instant::now();
+        self.retry_at = None;
+        if pending.config {
+            self.reload_config();
+        }
+        if pending.folders || pending.full || pending.config {
+            self.reconcile(watcher);
+        }
+        // VS Code truncates, then writes: an empty note right after an
+        // event is believed only when it is still empty a moment later.
+        let empty = pending
+            .notes
+            .iter()
+            .any(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file() && m.len() == 0));
+        if empty {
+            tracing::debug!("a note reads as empty; looking again in {EMPTY_RECHECK:?}");
+            std::thread::sleep(EMPTY_RECHECK);
+        }
+        // Another relnotes may have moved a damaged index aside and built a
+        // new one: use that one.
+        let now_id = self.index_path.as_deref().and_then(file_id);
+        if self.src.index.is_some() && now_id != self.index_id {
+            tracing::info!("the index file was replaced; reopening it");
+            self.src = Source::open(
+                self.index_path.as_deref(),
+                &self.root,
+                &self.cfg,
+                self.day(),
+                false,
+                false,
+                &mut |m| tracing::warn!("{m}"),
+            );
+        } else {
+            let day = self.day();
+            self.src
+                .resync(&self.root, &self.cfg, day, &mut |m| tracing::warn!("{m}"));
+        }
+        self.index_id = self.index_path.as_deref().and_then(file_id);
+        self.after_sync(
+            started,
+            Some(pending.paths),
+            pending.config || pending.report,
+        );
+    }
+
+    /// Re-reads `.relnotes.toml`; a bad one is logged and the old one kept.
+    fn reload_config(&mut self) {
+        match Config::load(&self.root) {
+            Ok(cfg) if cfg.fingerprint == self.cfg.fingerprint => {}
+            Ok(cfg) => {
+                tracing::info!(
+                    "{} changed; re-reading every note",
+                    crate::config::FILE_NAME
+                );
+                self.cfg = cfg;
+                self.configure();
+            }
+            Err(e) => tracing::error!("{e}; keeping the previous config"),
+        }
+    }
+
+    /// After a sync: answer if anything changed (or the day did), write the
+    /// report if its bytes changed, fire new due reminders, log one line.
+    /// `paths`: how many paths the batch's events named (`None` at start).
+    fn after_sync(&mut self, started: Instant, paths: Option<usize>, force: bool) {
+        let st = self.src.stats;
+        if self.src.incomplete {
+            self.retry_at = Some(Instant::now() + RETRY);
+        }
+        let today = self.day();
+        let new_day = self.today != Some(today);
+        for d in self.src.stderr_diags() {
+            let line = d.to_string();
+            if self.logged.insert(line.clone()) {
+                tracing::warn!("{line}");
+            }
+        }
+        let mut what = String::new();
+        if st.changed || new_day || force {
+            let (report, due) = self.answer(today);
+            self.today = Some(today);
+            what = format!(
+                "; {due} reminder(s) due; report {}",
+                match report {
+                    Some(true) => "rewritten",
+                    Some(false) => "unchanged",
+                    None => "not written",
+                }
+            );
+        }
+        let head = paths.map_or_else(
+            || "start:".to_string(),
+            |n| format!("batch: {n} path(s) named,"),
+        );
+        tracing::info!(
+            "{head} {} note(s) changed ({} parsed, {} removed, {} seen) in {} ms{what}{}",
+            st.parsed + st.removed,
+            st.parsed,
+            st.removed,
+            st.seen,
+            started.elapsed().as_millis(),
+            if self.retry_at.is_some() {
+                "; could not see everything, retrying"
+            } else {
+                ""
+            }
+        );
+    }
+
+    /// Renders the report (written if its bytes changed) and fires the
+    /// reminders newly due today. Returns (report written?, reminders due).
+    fn answer(&mut self, today: NaiveDate) -> (Option<bool>, usize) {
+        let Daemon {
+            root,
+            cfg,
+            src,
+            report,
+            ..
+        } = self;
+        let vault = src.vault(root, cfg, today, &mut |m| tracing::warn!("{m}"));
+        let answers = Answers::new(vault, cfg, today);
+        let written = report.as_ref().and_then(|r| {
+            let mut buf = Vec::new();
+            if let Err(e) = crate::render::markdown::report(&mut buf, &answers, &r.base) {
+                tracing::error!("cannot render the report: {e}");
+                return None;
+            }
+            match crate::output::write_if_changed(&r.path, &buf) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    tracing::error!("{}: cannot write the report: {e}", r.path.display());
+                    None
+                }
+            }
+        });
+        let due = answers.due(Dur::days(0));
+        let n = due.len();
+        drop(answers);
+        // The daemon keeps no vault between batches: memory stays small.
+        self.src.vault = None;
+        if self.hooks.is_some() {
+            for r in self.newly_fired(today, due) {
+                if let Some(h) = &self.hooks {
+                    h.fire(r);
+                }
+            }
+        }
+        (written, n)
+    }
+
+    /// The due reminders not yet fired today, marked fired (in the index,
+    /// so a restart does not fire them again).
+    fn newly_fired(&mut self, today: NaiveDate, due: Vec<Reminder>) -> Vec<Reminder> {
+        let keys: Vec<String> = due.iter().map(fired_key).collect();
+        let fresh: Vec<bool> = match &self.src.index {
+            Some(idx) => match idx.mark_fired(today, &keys) {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!("cannot record fired reminders in the index: {e}");
+                    keys.iter()
+                        .map(|k| self.fired_here.insert((today, k.clone())))
+                        .collect()
+                }
+            },
+            None => keys
+                .iter()
+                .map(|k| self.fired_here.insert((today, k.clone())))
+                .collect(),
+        };
+        due.into_iter()
+            .zip(fresh)
+            .filter_map(|(r, f)| f.then_some(r))
+            .collect()
+    }
+}
+
+/// What makes two reminders the same reminder: a new text or due date is a
+/// new one.
+fn fired_key(r: &Reminder) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        r.kind.as_str(),
+        r.people.join(","),
+        crate::dates::iso(r.due),
+        r.file.as_deref().unwrap_or(""),
+        r.line.unwrap_or(0),
+        r.text
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn spec9_wakes_at_local_midnight() {
+        let t = chrono::Local
+            .with_ymd_and_hms(2026, 11, 23, 23, 59, 0)
+            .earliest()
+            .unwrap();
+        let wait = until_midnight(t);
+        assert!(wait <= Duration::from_secs(3600 + 60), "{wait:?}");
+        assert!(wait >= Duration::from_secs(59), "{wait:?}");
+    }
+}
