@@ -13,6 +13,8 @@
 //! - `readonly`: unreadable files and folders, a read-only checkout.
 //! - `walk`: which files are notes, symlinks and loops.
 //! - `cache`: the index lives in the cache and never gives stale answers.
+//! - `watch`: the daemon on a real temp folder: editors' save patterns,
+//!   bursts, signals, the lock, `on_due`, the root going away.
 //!
 //! Snapshots live in `tests/integration/snapshots/`; after an intended
 //! output change, review them with `INSTA_UPDATE=always cargo test --test
@@ -27,6 +29,7 @@ mod readonly;
 mod util;
 mod vault;
 mod walk;
+mod watch;
 
 #[path = "../../benches/corpus/mod.rs"]
 mod corpus;
