@@ -17,6 +17,7 @@ use crate::output;
 use crate::query::Answers;
 use crate::render::{self, Format, Style};
 use crate::source::Source;
+use crate::vault::Vault;
 
 /// Where command output goes: stdout, or a report file.
 pub struct Ctx<'o> {
@@ -190,11 +191,23 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         Some(b) => b,
         None => {
             let mut buf = Vec::new();
-            src.vault(&root, &cfg, today, &mut note_to(ctx.err));
-            let file_diags = src.file_diags.clone();
-            let vault = src.vault(&root, &cfg, today, &mut note_to(ctx.err));
-            let answers = Answers::new(vault, &cfg, today);
-            render_answer(cli, &answers, style, format, &base, &file_diags, &mut buf)?;
+            // `show` and `export` need every entry; the rest only the ledger.
+            if matches!(cli.command, Command::Show { .. } | Command::Export) {
+                src.vault(&root, &cfg, today, &mut note_to(ctx.err));
+            }
+            src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
+            let (ledger, vault) = src.loaded();
+            let answers = Answers::new(ledger, &cfg, today);
+            render_answer(
+                cli,
+                &answers,
+                vault,
+                style,
+                format,
+                &base,
+                &src.file_diags,
+                &mut buf,
+            )?;
             if let Some(idx) = &src.index {
                 idx.store(&key, &buf);
             }
@@ -257,15 +270,15 @@ fn index_stats(
     today: NaiveDate,
     ctx: &mut Ctx<'_>,
 ) -> Result<Exit, Error> {
-    // Loading the vault may rebuild a damaged index: ask for it first.
-    src.vault(root, cfg, today, &mut note_to(ctx.err));
+    // Loading the ledger may rebuild a damaged index: ask for it first.
+    src.ledger(root, cfg, today, &mut note_to(ctx.err));
     let st = src.stats;
     let location = src.location().map_or_else(
         || "(none: answered from memory)".to_string(),
         |p| p.display().to_string(),
     );
-    let vault = src.vault(root, cfg, today, &mut note_to(ctx.err));
-    let a = Answers::new(vault, cfg, today);
+    let ledger = src.ledger(root, cfg, today, &mut note_to(ctx.err));
+    let a = Answers::new(ledger, cfg, today);
     let interactions: u32 = a.people.iter().map(|p| p.interactions).sum();
     let reminders = a.reminders().len();
     let mut text = format!("index: {location}\n");
@@ -278,7 +291,13 @@ fn index_stats(
         st.rehashed,
         st.removed,
         st.skipped,
-        if st.full { " (full parse)" } else { "" }
+        if st.full {
+            " (full parse)"
+        } else if st.rederived {
+            " (people re-resolved)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         text,
@@ -293,10 +312,13 @@ fn index_stats(
     Ok(Exit::Success)
 }
 
-/// Renders the answer of a reading command into `out`.
+/// Renders the answer of a reading command into `out`. `vault` is there
+/// for the commands that need every entry (`show`, `export`).
+#[allow(clippy::too_many_arguments)]
 fn render_answer(
     cli: &Cli,
     answers: &Answers<'_>,
+    vault: Option<&Vault>,
     style: Style,
     format: Format,
     base: &str,
@@ -313,7 +335,7 @@ fn render_answer(
         .map_err(io_err)?,
         Command::Show { person } => {
             let Some(p) = answers
-                .vault
+                .ledger
                 .find(person)
                 .and_then(|p| answers.person(&p.handle))
             else {
@@ -321,7 +343,9 @@ fn render_answer(
                     "no person `{person}` (try `relnotes people`)"
                 )));
             };
-            let timeline = answers.timeline(&p.handle);
+            let timeline = vault.map_or_else(Vec::new, |v| {
+                crate::query::timeline(v, &p.handle, answers.today)
+            });
             let commitments: Vec<_> = answers
                 .commitments()
                 .into_iter()
@@ -349,10 +373,12 @@ fn render_answer(
         }
         .map_err(io_err)?,
         Command::Export => {
-            let (diags, _) = crate::check::collect(file_diags.to_vec(), answers.vault);
+            let empty = Vault::default();
+            let vault = vault.unwrap_or(&empty);
+            let (diags, _) = crate::check::collect(file_diags.to_vec(), vault);
             match format {
                 Format::Ics => render::ics::export(out, answers),
-                _ => render::json::export(out, answers, &diags),
+                _ => render::json::export(out, answers, vault, &diags),
             }
             .map_err(io_err)?;
         }

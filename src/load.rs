@@ -1,5 +1,5 @@
-//! Walk → read → parse, in parallel: the notes of a root as a [`Vault`],
-//! with every problem met on the way. Every file is parsed on its own, so a
+//! Walk → read → parse, in parallel: every note's facts, with every
+//! problem met on the way. What answers from memory (no index) start from. Every file is parsed on its own, so a
 //! failure in one note never stops the others.
 
 use std::path::Path;
@@ -10,7 +10,6 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::model::{Diagnostic, NoteFacts};
 use crate::parse::parse_note;
-use crate::vault::Vault;
 use crate::walk::{read_note, walk, Loaded, NoteFile};
 
 /// What a load saw and did, for `relnotes index`.
@@ -39,8 +38,8 @@ pub fn load_note(file: &NoteFile, cfg: &Config) -> (Option<NoteFacts>, Option<Di
     }
 }
 
-/// Loads every note below `root`.
-pub fn load(root: &Path, cfg: &Config) -> (Vault, Vec<Diagnostic>, Stats) {
+/// Loads every note below `root`, in path order.
+pub fn load(root: &Path, cfg: &Config) -> (Vec<NoteFacts>, Vec<Diagnostic>, Stats) {
     let started = Instant::now();
     let w = walk(root, cfg);
     let results: Vec<_> = w.files.par_iter().map(|f| load_note(f, cfg)).collect();
@@ -60,7 +59,6 @@ pub fn load(root: &Path, cfg: &Config) -> (Vault, Vec<Diagnostic>, Stats) {
         }
         diags.extend(diag);
     }
-    let vault = Vault::build(notes, cfg);
     stats.millis = started.elapsed().as_millis();
-    (vault, diags, stats)
+    (notes, diags, stats)
 }

@@ -1,7 +1,8 @@
 //! The answers (SPEC §4–§6), as plain rows with no formatting: per-person
-//! summaries, timelines, commitments, reminders, who haven't I helped lately,
-//! and the give-and-take balance. Everything here depends on "today", which
-//! is always passed in.
+//! summaries, commitments, reminders, who haven't I helped lately and the
+//! give-and-take balance (from the [`Ledger`]), and timelines (from the
+//! whole [`Vault`]). Everything here depends on "today", which is always
+//! passed in.
 
 use std::cmp::Reverse;
 
@@ -10,6 +11,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::dates::{days_between, Birthday, Dur};
+use crate::ledger::{Ledger, PersonState};
 use crate::model::{DateSource, Entry, NoteFacts, Task};
 use crate::vault::{Person, PersonId, Vault};
 
@@ -200,53 +202,49 @@ fn kinds(e: &Entry) -> Vec<&'static str> {
 }
 
 /// All answers for one today, computed once and shared by the commands.
-pub struct Answers<'v> {
-    pub vault: &'v Vault,
-    pub cfg: &'v Config,
+pub struct Answers<'l> {
+    pub ledger: &'l Ledger,
+    pub cfg: &'l Config,
     pub today: NaiveDate,
-    /// Sorted by handle.
+    /// Sorted by handle (the ledger's order).
     pub people: Vec<PersonRow>,
 }
 
-impl<'v> Answers<'v> {
-    pub fn new(vault: &'v Vault, cfg: &'v Config, today: NaiveDate) -> Answers<'v> {
-        // In handle order, so a PersonId indexes it.
-        let mut people: Vec<PersonRow> = vault
+/// A person's row as of `today`: their interactions up to today (plans for
+/// later days do not count yet).
+fn row(ps: &PersonState, cfg: &Config, today: NaiveDate) -> PersonRow {
+    let mut r = base_row(&ps.person, cfg, today);
+    r.mentions = ps.mentions;
+    for (&day, t) in ps.days.range(..=today) {
+        r.interactions += t.n;
+        r.gave += t.gave;
+        r.got += t.got;
+        r.first_contact.get_or_insert(day);
+        r.last_contact = Some(day);
+        if t.gave > 0 {
+            r.last_gave = Some(day);
+        }
+        if t.got > 0 {
+            r.last_got = Some(day);
+        }
+    }
+    if let Some(dur) = r.cadence_dur {
+        let due = r.last_contact.map_or(Some(today), |d| dur.after(d));
+        r.next_due = due;
+        r.overdue_days = due.map(|d| days_between(d, today));
+    }
+    r
+}
+
+impl<'l> Answers<'l> {
+    pub fn new(ledger: &'l Ledger, cfg: &'l Config, today: NaiveDate) -> Answers<'l> {
+        let people = ledger
             .people
             .values()
-            .map(|p| base_row(p, cfg, today))
+            .map(|ps| row(ps, cfg, today))
             .collect();
-        for t in touches(vault, today) {
-            for &id in t.mentioned {
-                people[id as usize].mentions += 1;
-            }
-            let Some(date) = t.date.filter(|_| t.interaction) else {
-                continue;
-            };
-            for &id in &t.people {
-                let r = &mut people[id as usize];
-                r.interactions += 1;
-                r.first_contact = Some(r.first_contact.map_or(date, |d| d.min(date)));
-                r.last_contact = Some(r.last_contact.map_or(date, |d| d.max(date)));
-                if t.entry.gave {
-                    r.gave += 1;
-                    r.last_gave = Some(r.last_gave.map_or(date, |d| d.max(date)));
-                }
-                if t.entry.got {
-                    r.got += 1;
-                    r.last_got = Some(r.last_got.map_or(date, |d| d.max(date)));
-                }
-            }
-        }
-        for r in &mut people {
-            if let Some(dur) = r.cadence_dur {
-                let due = r.last_contact.map_or(Some(today), |d| dur.after(d));
-                r.next_due = due;
-                r.overdue_days = due.map(|d| days_between(d, today));
-            }
-        }
         Answers {
-            vault,
+            ledger,
             cfg,
             today,
             people,
@@ -262,36 +260,19 @@ impl<'v> Answers<'v> {
 
     /// Every open task with someone, in file and line order.
     pub fn commitments(&self) -> Vec<Commitment> {
-        let mut out = Vec::new();
-        for (i, note) in self.vault.notes.iter().enumerate() {
-            for (e, res) in note.entries.iter().zip(&self.vault.resolved[i]) {
-                if e.task != Some(Task::Open) {
-                    continue;
-                }
-                let ids = if res.mentioned.is_empty() {
-                    self.vault.page_of[i].as_slice()
-                } else {
-                    res.mentioned.as_slice()
-                };
-                let people: Vec<String> = ids
-                    .iter()
-                    .map(|&id| self.vault.handle(id).to_string())
-                    .collect();
-                if people.is_empty() {
-                    continue;
-                }
-                out.push(Commitment {
-                    people,
-                    due: e.due,
-                    date: e.date,
-                    age_days: e.date.map(|d| days_between(d, self.today)),
-                    text: e.text.clone(),
-                    file: note.path.clone(),
-                    line: e.line,
-                });
-            }
-        }
-        out
+        self.ledger
+            .tasks
+            .values()
+            .map(|t| Commitment {
+                people: t.people.clone(),
+                due: t.due,
+                date: t.date,
+                age_days: t.date.map(|d| days_between(d, self.today)),
+                text: t.text.clone(),
+                file: t.file.clone(),
+                line: t.line,
+            })
+            .collect()
     }
 
     /// Every dated reminder, in SPEC §7 order (due, kind, file, line, handle).
@@ -373,37 +354,6 @@ impl<'v> Answers<'v> {
             .collect()
     }
 
-    /// One person's timeline, newest first, then file, then line; undated
-    /// mentions last.
-    pub fn timeline(&self, handle: &str) -> Vec<TimelineRow> {
-        let Some(id) = self.vault.id(handle) else {
-            return Vec::new();
-        };
-        let mut rows: Vec<TimelineRow> = touches(self.vault, self.today)
-            .filter(|t| !t.plan && !matches!(t.entry.task, Some(Task::Open | Task::Cancelled)))
-            .filter(|t| t.people.contains(&id))
-            .map(|t| TimelineRow {
-                date: t.date,
-                kinds: kinds(t.entry),
-                text: t.entry.text.clone(),
-                file: t.note.path.clone(),
-                line: t.entry.line,
-                people: t
-                    .people
-                    .iter()
-                    .map(|&p| self.vault.handle(p).to_string())
-                    .collect(),
-            })
-            .collect();
-        rows.sort_by(|a, b| {
-            let key = |r: &TimelineRow| (r.date.is_none(), Reverse(r.date));
-            key(a)
-                .cmp(&key(b))
-                .then_with(|| (&a.file, a.line).cmp(&(&b.file, b.line)))
-        });
-        rows
-    }
-
     /// Who haven't I helped lately (SPEC §6), in the spec's order.
     pub fn not_helped(&self) -> Vec<NotHelped> {
         let today = self.today;
@@ -414,14 +364,12 @@ impl<'v> Answers<'v> {
             .unwrap_or(NaiveDate::MIN);
         let help_since = self.cfg.help_window.before(today).unwrap_or(NaiveDate::MIN);
         // Interactions within the active window, by person.
-        let mut active = vec![false; self.people.len()];
-        for t in touches(self.vault, today) {
-            if t.interaction && t.date.is_some_and(|d| d >= active_since) {
-                for &id in &t.people {
-                    active[id as usize] = true;
-                }
-            }
-        }
+        let active: Vec<bool> = self
+            .ledger
+            .people
+            .values()
+            .map(|ps| ps.days.range(active_since..=today).next().is_some())
+            .collect();
         let mut rows: Vec<&PersonRow> = self
             .people
             .iter()
@@ -451,22 +399,25 @@ impl<'v> Answers<'v> {
     /// Gave vs got over the `days` before today, overall and per person.
     pub fn balance(&self, days: u32) -> Balance {
         let since = Dur::days(days).before(self.today).unwrap_or(NaiveDate::MIN);
-        let (mut gave, mut got) = (0, 0);
+        let window = since..=self.today;
+        let (gave, got) = self
+            .ledger
+            .days
+            .range(window.clone())
+            .fold((0, 0), |(g, r), (_, t)| (g + t.gave, r + t.got));
         // Per person: (gave, got, touched in the window).
-        let mut per = vec![(0u32, 0u32, false); self.people.len()];
-        for t in touches(self.vault, self.today) {
-            if !t.interaction || t.date.is_none_or(|d| d < since) {
-                continue;
-            }
-            gave += u32::from(t.entry.gave);
-            got += u32::from(t.entry.got);
-            for &id in &t.people {
-                let c = &mut per[id as usize];
-                c.0 += u32::from(t.entry.gave);
-                c.1 += u32::from(t.entry.got);
-                c.2 = true;
-            }
-        }
+        let per: Vec<(u32, u32, bool)> = self
+            .ledger
+            .people
+            .values()
+            .map(|ps| {
+                ps.days
+                    .range(window.clone())
+                    .fold((0, 0, false), |(g, r, _), (_, t)| {
+                        (g + t.gave, r + t.got, true)
+                    })
+            })
+            .collect();
         let mut asked_more: Vec<BalanceRow> = per
             .into_iter()
             .enumerate()
@@ -490,6 +441,37 @@ impl<'v> Answers<'v> {
             asked_more,
         }
     }
+}
+
+/// One person's timeline, newest first, then file, then line; undated
+/// mentions last.
+pub fn timeline(vault: &Vault, handle: &str, today: NaiveDate) -> Vec<TimelineRow> {
+    let Some(id) = vault.id(handle) else {
+        return Vec::new();
+    };
+    let mut rows: Vec<TimelineRow> = touches(vault, today)
+        .filter(|t| !t.plan && !matches!(t.entry.task, Some(Task::Open | Task::Cancelled)))
+        .filter(|t| t.people.contains(&id))
+        .map(|t| TimelineRow {
+            date: t.date,
+            kinds: kinds(t.entry),
+            text: t.entry.text.clone(),
+            file: t.note.path.clone(),
+            line: t.entry.line,
+            people: t
+                .people
+                .iter()
+                .map(|&p| vault.handle(p).to_string())
+                .collect(),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let key = |r: &TimelineRow| (r.date.is_none(), Reverse(r.date));
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| (&a.file, a.line).cmp(&(&b.file, b.line)))
+    });
+    rows
 }
 
 /// A person's row before counting: page facts and cadence.
@@ -540,6 +522,7 @@ pub fn cadence_of(p: &Person, cfg: &Config, today: NaiveDate) -> Option<(Dur, St
 mod tests {
     use super::*;
     use crate::config::Cadence;
+    use crate::ledger::tests::ledger;
     use crate::vault::tests::vault;
 
     fn d(s: &str) -> NaiveDate {
@@ -549,8 +532,8 @@ mod tests {
     const TODAY: &str = "2026-11-23";
 
     fn rows(files: &[(&str, &str)], cfg: &Config) -> Vec<PersonRow> {
-        let v = vault(files, cfg);
-        Answers::new(&v, cfg, d(TODAY)).people
+        let l = ledger(files, cfg);
+        Answers::new(&l, cfg, d(TODAY)).people
     }
 
     fn row<'a>(rows: &'a [PersonRow], h: &str) -> &'a PersonRow {
@@ -679,7 +662,7 @@ mod tests {
     #[test]
     fn spec5_reminders_sorted_and_due_within() {
         let cfg = Config::default();
-        let v = vault(
+        let v = ledger(
             &[
                 ("people/b.md", "---\nbirthday: 11-23\ncadence: 1w\n---\n- 2026-11-16 x\n- [ ] bring book due:2026-11-23\n"),
                 ("people/feb.md", "---\nbirthday: 1992-02-29\n---\n"),
@@ -718,7 +701,7 @@ mod tests {
             active_window: Dur::days(365),
             ..Config::default()
         };
-        let v = vault(
+        let v = ledger(
             &[
                 ("people/paged.md", ""),
                 ("2024-01-01.md", "- @ancient #asked\n"),
@@ -741,7 +724,7 @@ mod tests {
     #[test]
     fn spec8_balance_over_window() {
         let cfg = Config::default();
-        let v = vault(
+        let v = ledger(
             &[
                 (
                     "2026-11-01.md",
@@ -754,7 +737,7 @@ mod tests {
         let b = Answers::new(&v, &cfg, d(TODAY)).balance(90);
         assert_eq!((b.gave, b.got), (2, 2));
         assert_eq!(b.asked_more.len(), 0, "a: gave 2 got 2");
-        let v = vault(
+        let v = ledger(
             &[("2026-11-01.md", "- @a #asked\n- @a #asked\n- @a #gave\n")],
             &cfg,
         );
@@ -782,9 +765,7 @@ mod tests {
             ],
             &cfg,
         );
-        let a = Answers::new(&v, &cfg, d(TODAY));
-        let t: Vec<_> = a
-            .timeline("a")
+        let t: Vec<_> = timeline(&v, "a", d(TODAY))
             .into_iter()
             .map(|r| (r.file, r.line, r.kinds))
             .collect();

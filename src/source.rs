@@ -10,14 +10,21 @@ use chrono::NaiveDate;
 
 use crate::config::Config;
 use crate::index::{self, Index, SyncStats};
-use crate::model::Diagnostic;
+use crate::ledger::Ledger;
+use crate::model::{Diagnostic, NoteFacts};
 use crate::vault::Vault;
 
 /// The index (or memory) a command answers from.
 pub struct Source {
     pub index: Option<Index>,
-    /// Loaded on first use (or handed over by a sync that built it).
-    pub vault: Option<Vault>,
+    /// What `report`, `people` and `due` are answered from: handed over by
+    /// the sync, or read from the index on first use.
+    pub ledger: Option<Ledger>,
+    /// Every note's facts, when a sync or a load already has them.
+    notes: Option<Vec<NoteFacts>>,
+    /// Every note resolved, for `show`, `export` and `check`: built on
+    /// first use.
+    vault: Option<Vault>,
     /// Walk problems and per-file warnings.
     pub file_diags: Vec<Diagnostic>,
     pub stats: SyncStats,
@@ -38,13 +45,7 @@ impl Source {
         progress: bool,
         note: &mut dyn FnMut(String),
     ) -> Source {
-        let mut src = Source {
-            index: None,
-            vault: None,
-            file_diags: Vec::new(),
-            stats: SyncStats::default(),
-            incomplete: false,
-        };
+        let mut src = Source::empty();
         match path {
             None => note("no cache folder for the index; answering from memory".to_string()),
             Some(path) => match Index::open(path) {
@@ -64,6 +65,26 @@ impl Source {
         src
     }
 
+    /// No index, nothing loaded yet.
+    pub fn empty() -> Source {
+        Source {
+            index: None,
+            ledger: None,
+            notes: None,
+            vault: None,
+            file_diags: Vec::new(),
+            stats: SyncStats::default(),
+            incomplete: false,
+        }
+    }
+
+    /// Forgets what was loaded (the daemon keeps little between batches).
+    pub fn release(&mut self) {
+        self.ledger = None;
+        self.notes = None;
+        self.vault = None;
+    }
+
     /// Brings the open index up to date again (the daemon, after a batch of
     /// changes); without an index, parses the notes in memory again.
     pub fn resync(
@@ -73,7 +94,7 @@ impl Source {
         today: NaiveDate,
         note: &mut dyn FnMut(String),
     ) {
-        self.vault = None;
+        self.release();
         if self.index.is_none() || !self.sync(root, cfg, today, false, false, note) {
             self.load_in_memory(root, cfg);
         }
@@ -132,15 +153,19 @@ impl Source {
     fn take_synced(&mut self, idx: &Index, synced: index::sync::Synced) {
         self.stats = synced.stats;
         self.incomplete = synced.incomplete;
-        self.vault = synced.vault;
+        self.ledger = synced.ledger;
+        self.notes = synced.notes;
+        self.vault = None;
         self.file_diags = synced.walk_diagnostics;
         self.file_diags
             .extend(index::sync::file_warnings(&idx.conn).unwrap_or_default());
     }
 
     fn load_in_memory(&mut self, root: &Path, cfg: &Config) {
-        let (vault, file_diags, st) = crate::load::load(root, cfg);
-        self.vault = Some(vault);
+        let (notes, file_diags, st) = crate::load::load(root, cfg);
+        self.ledger = Some(Ledger::derive(&notes, cfg));
+        self.notes = Some(notes);
+        self.vault = None;
         self.file_diags = file_diags;
         self.incomplete = false;
         self.stats = SyncStats {
@@ -154,9 +179,41 @@ impl Source {
         };
     }
 
-    /// The vault, loaded from the index on first use. An index whose facts
-    /// cannot be read (damaged pages, bad JSON) is moved aside and rebuilt;
-    /// if that fails too, the notes are parsed in memory.
+    /// The ledger, read from the index on first use. An index that cannot
+    /// be read is moved aside and rebuilt; if that fails too, the notes are
+    /// parsed in memory.
+    pub fn ledger(
+        &mut self,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        note: &mut dyn FnMut(String),
+    ) -> &Ledger {
+        if self.ledger.is_none() {
+            if let Some(notes) = &self.notes {
+                self.ledger = Some(Ledger::derive(notes, cfg));
+            } else if let Some(idx) = self.index.take() {
+                match index::sync::load_ledger(&idx.conn, cfg) {
+                    Ok(Some(l)) => {
+                        self.ledger = Some(l);
+                        self.index = Some(idx);
+                    }
+                    Ok(None) => {
+                        let e = "it holds no answers";
+                        self.unusable(idx, e, root, cfg, today, note);
+                    }
+                    Err(e) => self.unusable(idx, &e.to_string(), root, cfg, today, note),
+                }
+            }
+        }
+        if self.ledger.is_none() {
+            self.load_in_memory(root, cfg);
+        }
+        self.ledger.get_or_insert_with(Ledger::default)
+    }
+
+    /// Every note resolved, built on first use from the notes the sync
+    /// read, else from the index, else from the notes on disk.
     pub fn vault(
         &mut self,
         root: &Path,
@@ -164,29 +221,56 @@ impl Source {
         today: NaiveDate,
         note: &mut dyn FnMut(String),
     ) -> &Vault {
-        if self.vault.is_none() {
+        if self.vault.is_none() && self.notes.is_none() {
             if let Some(idx) = self.index.take() {
-                match index::sync::load_vault(&idx.conn, cfg) {
-                    Ok((v, _)) => {
-                        self.vault = Some(v);
+                match index::sync::load_notes(&idx.conn) {
+                    Ok(n) => {
+                        self.notes = Some(n);
                         self.index = Some(idx);
                     }
-                    Err(e) => {
-                        let path = idx.path.clone();
-                        drop(idx);
-                        note(format!(
-                            "{}: index was unusable ({e}); moved aside and rebuilt from the notes",
-                            path.display()
-                        ));
-                        self.rebuild(&path, root, cfg, today);
-                    }
+                    Err(e) => self.unusable(idx, &e.to_string(), root, cfg, today, note),
                 }
+            }
+            if self.notes.is_none() {
+                self.load_in_memory(root, cfg);
             }
         }
         if self.vault.is_none() {
-            self.load_in_memory(root, cfg);
+            let notes = self.notes.take().unwrap_or_default();
+            self.vault = Some(Vault::build(notes, cfg));
         }
         self.vault.get_or_insert_with(Vault::default)
+    }
+
+    /// What has been loaded: the ledger (an empty one if none was asked
+    /// for) and the vault, if it was asked for.
+    pub fn loaded(&self) -> (&Ledger, Option<&Vault>) {
+        static EMPTY: std::sync::OnceLock<Ledger> = std::sync::OnceLock::new();
+        (
+            self.ledger
+                .as_ref()
+                .unwrap_or_else(|| EMPTY.get_or_init(Ledger::default)),
+            self.vault.as_ref(),
+        )
+    }
+
+    /// An index whose content cannot be read: moved aside and rebuilt.
+    fn unusable(
+        &mut self,
+        idx: Index,
+        why: &str,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        note: &mut dyn FnMut(String),
+    ) {
+        let path = idx.path.clone();
+        drop(idx);
+        note(format!(
+            "{}: index was unusable ({why}); moved aside and rebuilt from the notes",
+            path.display()
+        ));
+        self.rebuild(&path, root, cfg, today);
     }
 
     /// Moves a damaged index aside and builds a new one; on failure the
@@ -208,8 +292,8 @@ impl Source {
     /// and errors in notes. The rest waits for `relnotes check`.
     pub fn stderr_diags(&self) -> Vec<Diagnostic> {
         let mut out = self.file_diags.clone();
-        match (&self.vault, &self.index) {
-            (Some(v), _) => out.extend(v.errors().cloned()),
+        match (&self.ledger, &self.index) {
+            (Some(l), _) => out.extend(l.errors().cloned()),
             (None, Some(idx)) => out.extend(index::sync::stored_errors(idx)),
             (None, None) => {}
         }

@@ -1,37 +1,17 @@
-//! All notes' facts put together: who the people are (pages, handles,
-//! aliases, names) and whom each entry is with (SPEC §2). Conflicting claims
-//! are resolved here, first path in byte order winning, and reported.
+//! All notes' facts with every mention resolved to a person: what the
+//! questions that need every entry ask of (`show`'s timeline, `export`,
+//! `check`). The rules of who is who live in `resolve`; the answers of
+//! `report`, `people` and `due` come from the smaller `ledger`.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::config::Config;
 use crate::model::{Diagnostic, NoteFacts};
-use crate::parse::path::{link_key, slug};
+use crate::resolve::{Claims, Resolver};
 
-/// A person, from a page, a mention, or both.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Person {
-    pub handle: String,
-    pub name: Option<String>,
-    /// Every alias that resolves to this person, sorted.
-    pub aliases: Vec<String>,
-    pub circles: Vec<String>,
-    /// The person page, relative to the root.
-    pub page: Option<String>,
-    pub cadence: Option<String>,
-    pub birthday: Option<String>,
-    pub org: Option<String>,
-    pub email: Option<String>,
-}
-
-/// The canonical handle of a mention key: the claimed handle of an alias,
-/// else the key itself.
-fn canonical<'k>(claims: &'k FxHashMap<String, (String, String)>, key: &'k str) -> &'k str {
-    claims.get(key).map_or(key, |(h, _)| h.as_str())
-}
+pub use crate::resolve::Person;
 
 /// A person's number: their place in [`Vault::handles`] (handle order).
 pub type PersonId = u32;
@@ -63,200 +43,49 @@ impl Vault {
     /// Resolves people across all notes. `notes` need not be sorted.
     pub fn build(mut notes: Vec<NoteFacts>, cfg: &Config) -> Vault {
         notes.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut v = Vault::default();
-        let mut page_handle: Vec<Option<&str>> = vec![None; notes.len()];
-        // key (handle or alias, lower case) → (canonical handle, claiming path)
-        let mut claims: FxHashMap<String, (String, String)> = FxHashMap::default();
-
-        // Pass 1: page handles. A page can never lose its own handle to an
-        // alias; of two pages with one handle, the first path wins.
-        for (i, note) in notes.iter().enumerate() {
-            let Some(page) = &note.page else { continue };
-            page_handle[i] = Some(page.handle.as_str());
-            if let Some((_, owner)) = claims.get(&page.handle) {
-                v.diagnostics.push(Diagnostic::error(
-                    &note.path,
-                    page.handle_line,
-                    1,
-                    format!(
-                        "handle `{}` is already claimed by {owner}; this page is ignored",
-                        page.handle
-                    ),
-                ));
-                continue;
-            }
-            claims.insert(
-                page.handle.clone(),
-                (page.handle.clone(), note.path.clone()),
-            );
-            v.people.insert(
-                page.handle.clone(),
-                Person {
-                    handle: page.handle.clone(),
-                    name: page.name.clone(),
-                    circles: page.circles.clone(),
-                    page: Some(note.path.clone()),
-                    cadence: page.cadence.clone(),
-                    birthday: page.birthday.clone(),
-                    org: page.org.clone(),
-                    email: page.email.clone(),
-                    aliases: Vec::new(),
-                },
-            );
-        }
-        // Pass 2: page aliases.
-        for note in &notes {
-            let Some(page) = &note.page else { continue };
-            if v.people.get(&page.handle).and_then(|p| p.page.as_deref())
-                != Some(note.path.as_str())
-            {
-                continue;
-            }
-            for alias in &page.aliases {
-                if *alias == page.handle {
-                    continue;
-                }
-                match claims.get(alias) {
-                    Some((h, _)) if *h == page.handle => {}
-                    Some((_, owner)) => v.diagnostics.push(Diagnostic::error(
-                        &note.path,
-                        page.aliases_line,
-                        1,
-                        format!("alias `{alias}` is already claimed by {owner}"),
-                    )),
-                    None => {
-                        claims.insert(alias.clone(), (page.handle.clone(), note.path.clone()));
-                    }
+        let claims = Claims::new(crate::ledger::pages(&notes), cfg);
+        let resolver = Resolver::new(
+            &claims,
+            notes
+                .iter()
+                .flat_map(|n| &n.entries)
+                .flat_map(|e| &e.mentions)
+                .filter(|m| !m.wikilink)
+                .map(|m| m.key.as_str()),
+        );
+        let mut people: BTreeMap<String, Person> = claims.pages.clone();
+        for m in notes
+            .iter()
+            .flat_map(|n| &n.entries)
+            .flat_map(|e| &e.mentions)
+        {
+            if let Some(h) = resolver.resolve(m) {
+                if !people.contains_key(h) {
+                    people.insert(h.to_string(), Person::mentioned(h));
                 }
             }
         }
-        // Pass 3: config aliases; a page's claim beats them.
-        for (alias, handle) in &cfg.aliases {
-            match claims.get(alias) {
-                Some((h, _)) if h == handle => {}
-                Some((_, owner)) => v.diagnostics.push(Diagnostic::warning(
-                    crate::config::FILE_NAME,
-                    0,
-                    0,
-                    format!("config alias `{alias}` is ignored: {owner} claims it"),
-                )),
-                None => {
-                    claims.insert(
-                        alias.clone(),
-                        (handle.clone(), crate::config::FILE_NAME.to_string()),
-                    );
-                }
-            }
+        let aliases = claims.aliases_of();
+        for (h, p) in &mut people {
+            p.aliases = aliases.get(h.as_str()).cloned().unwrap_or_default();
         }
-        let canonical = |key| canonical(&claims, key);
-        // Handles mentioned with `@`, which wikilinks may name too.
-        let mut mentioned: FxHashSet<&str> = FxHashSet::default();
-        for note in &notes {
-            for e in &note.entries {
-                for m in e.mentions.iter().filter(|m| !m.wikilink) {
-                    mentioned.insert(canonical(&m.key));
-                }
-            }
-        }
-        // What a wikilink target may name: page paths and stems, names.
-        let mut link_names: FxHashMap<String, &str> = FxHashMap::default();
-        let mut by_page: Vec<&Person> = v.people.values().filter(|p| p.page.is_some()).collect();
-        by_page.sort_by(|a, b| a.page.cmp(&b.page));
-        for p in &by_page {
-            if let Some(path) = &p.page {
-                let key = link_key(path);
-                let stem = key.rsplit('/').next().unwrap_or(&key).to_string();
-                link_names.entry(key).or_insert(&p.handle);
-                link_names.entry(stem).or_insert(&p.handle);
-            }
-        }
-        for p in &by_page {
-            if let Some(n) = &p.name {
-                link_names
-                    .entry(n.trim().to_lowercase())
-                    .or_insert(&p.handle);
-            }
-        }
-        let resolve_link = |target: &str| -> Option<String> {
-            if let Some(h) = link_names.get(target) {
-                return Some((*h).to_string());
-            }
-            let last = target.rsplit('/').next().unwrap_or(target);
-            for key in [target, last, &slug(last)] {
-                if let Some((h, _)) = claims.get(key) {
-                    return Some(h.clone());
-                }
-                if mentioned.contains(key) {
-                    return Some(key.to_string());
-                }
-            }
-            link_names.get(last).map(|h| (*h).to_string())
-        };
-
-        // Resolve every mention to a handle; wikilinks that name no one drop.
-        let resolved: Vec<Vec<Vec<Cow<'_, str>>>> = notes
+        let handles: Vec<String> = people.keys().cloned().collect();
+        let ids: FxHashMap<&str, PersonId> = handles
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.as_str(), PersonId::try_from(i).unwrap_or(PersonId::MAX)))
+            .collect();
+        let resolved = notes
             .iter()
             .map(|note| {
                 note.entries
                     .iter()
                     .map(|e| {
-                        e.mentions
+                        let mut m: Vec<PersonId> = e
+                            .mentions
                             .iter()
-                            .filter_map(|m| {
-                                if m.wikilink {
-                                    resolve_link(&m.key).map(Cow::Owned)
-                                } else {
-                                    Some(Cow::Borrowed(canonical(&m.key)))
-                                }
-                            })
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut everyone: FxHashSet<&str> = v.people.keys().map(String::as_str).collect();
-        let mut new_people: Vec<String> = Vec::new();
-        for h in resolved.iter().flatten().flatten() {
-            if everyone.insert(h) {
-                new_people.push(h.to_string());
-            }
-        }
-        drop(everyone);
-        for h in new_people {
-            v.people.insert(
-                h.clone(),
-                Person {
-                    handle: h,
-                    ..Person::default()
-                },
-            );
-        }
-        for (alias, (handle, _)) in &claims {
-            if alias != handle {
-                if let Some(p) = v.people.get_mut(handle) {
-                    p.aliases.push(alias.clone());
-                }
-            }
-        }
-        for p in v.people.values_mut() {
-            p.aliases.sort();
-        }
-        v.handles = v.people.keys().cloned().collect();
-        let ids: FxHashMap<&str, PersonId> = v
-            .handles
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (h.as_str(), PersonId::try_from(i).unwrap_or(PersonId::MAX)))
-            .collect();
-        v.resolved = resolved
-            .iter()
-            .map(|per_note| {
-                per_note
-                    .iter()
-                    .map(|hs| {
-                        let mut m: Vec<PersonId> = hs
-                            .iter()
-                            .filter_map(|h| ids.get(h.as_ref()).copied())
+                            .filter_map(|m| resolver.resolve(m))
+                            .filter_map(|h| ids.get(h).copied())
                             .collect();
                         m.sort_unstable();
                         m.dedup();
@@ -265,15 +94,24 @@ impl Vault {
                     .collect()
             })
             .collect();
-        v.page_of = page_handle
+        let page_of = notes
             .iter()
-            .map(|h| h.and_then(|h| ids.get(h).copied()))
+            .map(|n| {
+                n.page
+                    .as_ref()
+                    .and_then(|p| ids.get(p.handle.as_str()).copied())
+            })
             .collect();
         drop(ids);
-        drop(resolved);
-        v.diagnostics.sort();
-        v.notes = notes;
-        v
+        drop(resolver);
+        Vault {
+            notes,
+            page_of,
+            resolved,
+            people,
+            handles,
+            diagnostics: claims.diagnostics,
+        }
     }
 
     /// The errors in the notes and between them (front matter, claims):
@@ -302,24 +140,7 @@ impl Vault {
     /// Finds a person by handle, alias, name or page name (case-insensitive,
     /// a leading `@` allowed).
     pub fn find(&self, query: &str) -> Option<&Person> {
-        let q = query.trim().trim_start_matches('@').to_lowercase();
-        if let Some(p) = self.people.get(&q) {
-            return Some(p);
-        }
-        let slugged = slug(&q);
-        self.people
-            .values()
-            .find(|p| p.aliases.contains(&q))
-            .or_else(|| {
-                self.people.values().find(|p| {
-                    p.name.as_deref().is_some_and(|n| n.to_lowercase() == q)
-                        || p.handle == slugged
-                        || p.page.as_deref().is_some_and(|pg| {
-                            let k = link_key(pg);
-                            k == q || k.rsplit('/').next() == Some(q.as_str())
-                        })
-                })
-            })
+        crate::resolve::find(self.people.values(), query)
     }
 }
 

@@ -5,7 +5,9 @@
 //! it. Anything doubtful (corrupt pages, a truncated file, a schema from the
 //! future) is moved aside and rebuilt from the notes.
 
+pub mod codec;
 pub mod schema;
+pub mod store;
 pub mod sync;
 
 use std::path::{Path, PathBuf};

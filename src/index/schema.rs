@@ -3,11 +3,11 @@
 //! than the current one is rebuilt from the notes, never trusted.
 
 /// The schema this build writes.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 /// Bump when parsing changes what facts a note yields: a different value in
 /// an index means every note is parsed again.
-pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-1");
+pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-1/codec-1");
 
 pub const CREATE: &str = r"
 CREATE TABLE meta (
@@ -30,15 +30,21 @@ CREATE TABLE files (
     warning  TEXT
 );
 
--- The parsed facts of each note as JSON (the NoteFacts shape: path, page,
--- entries, diagnostics); only for kind = 'note'.
+-- Internal: each note's parsed facts (relnotes' binary form), and each
+-- person page's front matter; only for kind = 'note'.
 CREATE TABLE facts (
     file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
-    json    TEXT NOT NULL
+    data    BLOB NOT NULL
+);
+CREATE TABLE pages (
+    file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    path    TEXT NOT NULL,
+    data    BLOB NOT NULL
 );
 
--- People as of the last sync, resolved across notes; counts and dates are
--- as of `meta.today` (the day of that sync).
+-- Everyone, resolved across notes. Counts and dates are as of `meta.today`
+-- (the day of the last sync); `days` (internal) holds their interactions
+-- by day, from which any other day's answers are made.
 CREATE TABLE people (
     handle        TEXT PRIMARY KEY,
     name          TEXT NOT NULL,
@@ -46,6 +52,8 @@ CREATE TABLE people (
     circles       TEXT NOT NULL,
     cadence       TEXT,
     birthday      TEXT,
+    org           TEXT,
+    email         TEXT,
     mentions      INTEGER NOT NULL,
     interactions  INTEGER NOT NULL,
     gave          INTEGER NOT NULL,
@@ -54,12 +62,42 @@ CREATE TABLE people (
     last_contact  TEXT,
     last_gave     TEXT,
     last_got      TEXT,
-    next_due      TEXT
+    next_due      TEXT,
+    days          BLOB NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE aliases (
     alias  TEXT PRIMARY KEY,
     handle TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Every open task with someone (SPEC §5): `people` is a comma-separated
+-- list of handles, `due` and `date` are YYYY-MM-DD or NULL.
+CREATE TABLE commitments (
+    file   TEXT NOT NULL,
+    line   INTEGER NOT NULL,
+    people TEXT NOT NULL,
+    due    TEXT,
+    date   TEXT,
+    text   TEXT NOT NULL,
+    PRIMARY KEY (file, line)
+) WITHOUT ROWID;
+
+-- Dated interactions with someone, by day (each entry once): the
+-- give-and-take totals.
+CREATE TABLE days (
+    day          TEXT PRIMARY KEY,
+    interactions INTEGER NOT NULL,
+    gave         INTEGER NOT NULL,
+    got          INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Internal: every mention key as written and how often it is used.
+CREATE TABLE mention_keys (
+    key      TEXT NOT NULL,
+    wikilink INTEGER NOT NULL,
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (key, wikilink)
 ) WITHOUT ROWID;
 
 -- Rendered answers, keyed by command and today; valid for one generation
@@ -76,32 +114,4 @@ CREATE TABLE fired (
     key TEXT NOT NULL,
     PRIMARY KEY (day, key)
 ) WITHOUT ROWID;
-
--- Every entry relnotes keeps (one that names someone, has a tag or a task,
--- or is a dated line on a person page).
-CREATE VIEW entries AS
-SELECT f.path                          AS file,
-       e.value ->> '$.line'            AS line,
-       e.value ->> '$.date'            AS date,
-       e.value ->> '$.text'            AS text,
-       coalesce(e.value ->> '$.gave', 0) AS gave,
-       coalesce(e.value ->> '$.got', 0) AS got,
-       e.value ->> '$.task'            AS task,
-       e.value ->> '$.due'             AS due,
-       e.value ->> '$.done'            AS done,
-       coalesce(e.value -> '$.tags', '[]') AS tags
-FROM files f JOIN facts x ON x.file_id = f.id, json_each(x.json, '$.entries') e;
-
--- Every mention as written (a handle, or a wikilink target), with its place.
--- Resolve aliases with: LEFT JOIN aliases a ON a.alias = m.key.
-CREATE VIEW mentions AS
-SELECT f.path                          AS file,
-       e.value ->> '$.line'            AS entry_line,
-       e.value ->> '$.date'            AS date,
-       m.value ->> '$.key'             AS key,
-       coalesce(m.value ->> '$.wikilink', 0) AS wikilink,
-       m.value ->> '$.line'            AS line,
-       m.value ->> '$.col'             AS col
-FROM files f JOIN facts x ON x.file_id = f.id, json_each(x.json, '$.entries') e,
-     json_each(e.value, '$.mentions') m;
 ";

@@ -11,7 +11,7 @@
 //! always re-hashed. An edit whose mtime was put back (`touch -d`,
 //! `rsync -t`) still changes the ctime.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -19,11 +19,12 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use rusqlite::{params, Connection};
 
-use super::{schema, Index};
+use super::store::{self, damaged, Touched};
+use super::{codec, schema, Index};
 use crate::config::Config;
+use crate::ledger::{contribution, Ledger};
 use crate::model::{Diagnostic, NoteFacts};
-use crate::query::Answers;
-use crate::vault::Vault;
+use crate::resolve::Resolver;
 use crate::walk::{decode, read_bytes, walk, Loaded, NoteFile};
 
 /// Files whose mtime is within this of the last sync are re-hashed: the
@@ -46,6 +47,9 @@ pub struct SyncStats {
     pub changed: bool,
     /// Whether everything was parsed again (new index, new relnotes, new config).
     pub full: bool,
+    /// Whether the ledger had to be rebuilt from every note's facts (a
+    /// person page's front matter changed, or who a wikilink names).
+    pub rederived: bool,
 }
 
 /// The result of a sync.
@@ -53,8 +57,10 @@ pub struct Synced {
     pub stats: SyncStats,
     /// Problems met walking the notes (fresh on every sync).
     pub walk_diagnostics: Vec<Diagnostic>,
-    /// The vault, when the sync had to build it.
-    pub vault: Option<Vault>,
+    /// The ledger, when the sync had it in hand (it changed, or the day did).
+    pub ledger: Option<Ledger>,
+    /// Every note's facts, when the sync had to read them all.
+    pub notes: Option<Vec<NoteFacts>>,
     /// Not everything could be seen: a folder could not be read, or a file
     /// went away between the walk and its read. What the index knew of it
     /// is kept; a later sync settles it.
@@ -121,13 +127,13 @@ enum Outcome {
     Same,
     /// Gone between the walk and the read: left as the index knew it.
     Vanished,
-    /// New content: kind, warning, facts (and their JSON, made on the
+    /// New content: kind, warning, facts (and their blob, made on the
     /// parsing thread).
     New {
         hash: Vec<u8>,
         kind: &'static str,
         warning: Option<Diagnostic>,
-        facts: Option<Box<(NoteFacts, String)>>,
+        facts: Option<Box<(NoteFacts, Vec<u8>)>>,
     },
 }
 
@@ -151,12 +157,12 @@ fn examine(file: &NoteFile, old_hash: Option<&[u8]>, cfg: &Config) -> Outcome {
     match decode(&file.rel, bytes) {
         Loaded::Text(text, warning) => {
             let facts = crate::load::note_facts(&file.rel, &text, cfg);
-            let json = serde_json::to_string(&facts).unwrap_or_default();
+            let blob = codec::encode_note(&facts);
             Outcome::New {
                 hash,
                 kind: "note",
                 warning,
-                facts: Some(Box::new((facts, json))),
+                facts: Some(Box::new((facts, blob))),
             }
         }
         Loaded::Report => Outcome::New {
@@ -206,7 +212,8 @@ pub fn sync(
     let mut stats = SyncStats::default();
     let full = rebuild
         || idx.meta("parser_version")?.as_deref() != Some(schema::PARSER_VERSION)
-        || idx.meta("config")?.as_deref() != Some(fingerprint);
+        || idx.meta("config")?.as_deref() != Some(fingerprint)
+        || idx.meta("ledger")?.as_deref() != Some("1");
     stats.full = full;
     let last_sync_ns: i64 = idx
         .meta("last_sync_ns")?
@@ -215,30 +222,11 @@ pub fn sync(
 
     let w = walk(root, cfg);
     stats.seen = w.files.len();
-    let mut rows: HashMap<String, Row> = HashMap::new();
-    if !full {
-        let mut stmt = idx
-            .conn
-            .prepare("SELECT path, size, mtime_ns, ctime_ns, inode, hash FROM files")?;
-        let it = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                Row {
-                    stat: Stat {
-                        size: r.get(1)?,
-                        mtime_ns: r.get(2)?,
-                        ctime_ns: r.get(3)?,
-                        inode: r.get(4)?,
-                    },
-                    hash: r.get(5)?,
-                },
-            ))
-        })?;
-        for row in it {
-            let (path, row) = row?;
-            rows.insert(path, row);
-        }
-    }
+    let rows = if full {
+        HashMap::new()
+    } else {
+        read_rows(&idx.conn)?
+    };
 
     // Stat every note; a file that vanished since the walk keeps its row.
     let stats_now: Vec<Option<Stat>> = w.files.par_iter().map(|f| stat(&f.abs).ok()).collect();
@@ -297,99 +285,93 @@ pub fn sync(
     let people_stale = idx.meta("today")?.as_deref() != Some(today_text.as_str());
     let must_write = stats.changed || stats.rehashed > 0 || people_stale;
 
-    let mut vault = None;
+    let mut ledger = None;
+    let mut all_notes = None;
     if must_write {
         let tx = idx
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // What the changed and removed notes said before: read before the
+        // rows are overwritten.
+        let mut old: Vec<NoteFacts> = Vec::new();
+        if !full && stats.changed {
+            let mut get = tx.prepare(
+                "SELECT x.data FROM files f JOIN facts x ON x.file_id = f.id WHERE f.path = ?1",
+            )?;
+            let changed = candidates
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| matches!(o, Outcome::New { .. }))
+                .map(|((f, _), _)| &f.rel);
+            for path in changed.chain(removed.iter().copied()) {
+                let data: Option<Vec<u8>> =
+                    get.query_row([path], |r| r.get(0))
+                        .map(Some)
+                        .or_else(|e| match e {
+                            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                            e => Err(e),
+                        })?;
+                if let Some(d) = data {
+                    old.push(codec::decode_note(&d).map_err(damaged)?);
+                }
+            }
+        }
+        let pages_before = if full {
+            Vec::new()
+        } else {
+            store::load_pages(&tx)?
+        };
         if full {
+            tx.execute("DELETE FROM pages", [])?;
             tx.execute("DELETE FROM facts", [])?;
             tx.execute("DELETE FROM files", [])?;
         }
-        {
-            let mut upsert = tx.prepare(
-                "INSERT INTO files (path, size, mtime_ns, ctime_ns, inode, hash, kind, warning)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT(path) DO UPDATE SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5,
-                     hash = ?6, kind = ?7, warning = ?8
-                 RETURNING id",
-            )?;
-            let mut put_facts =
-                tx.prepare("INSERT OR REPLACE INTO facts (file_id, json) VALUES (?1, ?2)")?;
-            let mut drop_facts = tx.prepare("DELETE FROM facts WHERE file_id = ?1")?;
-            let mut restat = tx.prepare(
-                "UPDATE files SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5 WHERE path = ?1",
-            )?;
-            for ((f, st), o) in candidates.iter().zip(&outcomes) {
-                match o {
-                    Outcome::Vanished => {}
-                    Outcome::Same => {
-                        restat.execute(params![
-                            f.rel,
-                            st.size,
-                            st.mtime_ns,
-                            st.ctime_ns,
-                            st.inode
-                        ])?;
-                    }
-                    Outcome::New {
-                        hash,
-                        kind,
-                        warning,
-                        facts,
-                    } => {
-                        let warning = warning.as_ref().and_then(|d| serde_json::to_string(d).ok());
-                        let id: i64 = upsert.query_row(
-                            params![
-                                f.rel,
-                                st.size,
-                                st.mtime_ns,
-                                st.ctime_ns,
-                                st.inode,
-                                hash,
-                                kind,
-                                warning
-                            ],
-                            |r| r.get(0),
-                        )?;
-                        match facts {
-                            Some(b) => put_facts.execute(params![id, b.1])?,
-                            None => drop_facts.execute([id])?,
-                        };
-                    }
-                }
-            }
-            let mut delete = tx.prepare("DELETE FROM files WHERE path = ?1")?;
-            for p in &removed {
-                delete.execute([p])?;
-            }
-        }
+        write_files(&tx, &candidates, &outcomes, &removed)?;
+        let fresh: Vec<NoteFacts> = outcomes
+            .into_iter()
+            .filter_map(|o| match o {
+                Outcome::New { facts: Some(b), .. } => Some(b.0),
+                _ => None,
+            })
+            .collect();
         let set = |k: &str, v: &str| {
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
                 params![k, v],
             )
         };
-        if stats.changed || people_stale {
-            // Facts parsed just now are used as they are; the rest are read.
-            let fresh: HashMap<String, NoteFacts> = outcomes
-                .into_iter()
-                .filter_map(|o| match o {
-                    Outcome::New { facts: Some(b), .. } => {
-                        let (n, _) = *b;
-                        Some((n.path.clone(), n))
+        if full {
+            let l = Ledger::derive(&fresh, cfg);
+            store::save_full(&tx, &l, cfg, today)?;
+            ledger = Some(l);
+            all_notes = Some(fresh);
+        } else if stats.changed {
+            let claims = store::claims(&pages_before, cfg);
+            let stored = store::load_ledger(&tx, &claims)?;
+            match stored.and_then(|l| update(l, &claims, &old, &fresh)) {
+                Some((l, touched)) => {
+                    store::save_delta(&tx, &l, &touched, cfg, today)?;
+                    if people_stale {
+                        store::refresh_people(&tx, &l, cfg, today)?;
                     }
-                    _ => None,
-                })
-                .collect();
-            let (v, _) = load_vault_with(&tx, cfg, fresh)?;
-            write_people(&tx, &v, cfg, today)?;
-            let errors: Vec<&Diagnostic> = v.errors().collect();
-            set(
-                "errors",
-                &serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into()),
-            )?;
-            vault = Some(v);
+                    ledger = Some(l);
+                }
+                None => {
+                    // Who is who changed: every note's facts are needed.
+                    stats.rederived = true;
+                    let notes = load_all_notes(&tx, fresh)?;
+                    let l = Ledger::derive(&notes, cfg);
+                    store::save_full(&tx, &l, cfg, today)?;
+                    ledger = Some(l);
+                    all_notes = Some(notes);
+                }
+            }
+        } else if people_stale {
+            let claims = store::claims(&pages_before, cfg);
+            if let Some(l) = store::load_ledger(&tx, &claims)? {
+                store::refresh_people(&tx, &l, cfg, today)?;
+                ledger = Some(l);
+            }
         }
         if stats.changed {
             let generation: i64 = tx
@@ -413,55 +395,198 @@ pub fn sync(
     Ok(Synced {
         stats,
         walk_diagnostics: w.diagnostics,
-        vault,
+        ledger,
+        notes: all_notes,
         incomplete,
     })
 }
 
-/// Loads every note's facts from the index and resolves the people.
-/// Returns the vault and the per-file warnings (skipped, non-UTF-8 files).
-pub fn load_vault(conn: &Connection, cfg: &Config) -> rusqlite::Result<(Vault, Vec<Diagnostic>)> {
-    load_vault_with(conn, cfg, HashMap::new())
+/// The files table as the index holds it, by path.
+fn read_rows(conn: &Connection) -> rusqlite::Result<HashMap<String, Row>> {
+    let mut rows = HashMap::new();
+    let mut stmt = conn.prepare("SELECT path, size, mtime_ns, ctime_ns, inode, hash FROM files")?;
+    let it = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Row {
+                stat: Stat {
+                    size: r.get(1)?,
+                    mtime_ns: r.get(2)?,
+                    ctime_ns: r.get(3)?,
+                    inode: r.get(4)?,
+                },
+                hash: r.get(5)?,
+            },
+        ))
+    })?;
+    for row in it {
+        let (path, row) = row?;
+        rows.insert(path, row);
+    }
+    Ok(rows)
 }
 
-/// [`load_vault`], taking the facts of the notes in `fresh` as given.
-fn load_vault_with(
-    conn: &Connection,
-    cfg: &Config,
-    mut fresh: HashMap<String, NoteFacts>,
-) -> rusqlite::Result<(Vault, Vec<Diagnostic>)> {
-    let mut stmt = conn.prepare(
-        "SELECT f.path, f.warning, x.json FROM files f LEFT JOIN facts x ON x.file_id = f.id ORDER BY f.path",
+/// Writes the rows of what changed: stats, hashes, facts, pages.
+fn write_files(
+    tx: &Connection,
+    candidates: &[(&NoteFile, Stat)],
+    outcomes: &[Outcome],
+    removed: &[&String],
+) -> rusqlite::Result<()> {
+    let mut upsert = tx.prepare(
+        "INSERT INTO files (path, size, mtime_ns, ctime_ns, inode, hash, kind, warning)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(path) DO UPDATE SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5,
+             hash = ?6, kind = ?7, warning = ?8
+         RETURNING id",
     )?;
-    let mut notes = Vec::new();
-    let mut json = Vec::new();
-    let mut warnings = Vec::new();
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let path: String = r.get(0)?;
-        if let Some(w) = r.get::<_, Option<String>>(1)? {
-            warnings.extend(serde_json::from_str::<Diagnostic>(&w).ok());
-        }
-        // What was parsed just now is not copied out and decoded again.
-        match fresh.remove(&path) {
-            Some(n) => notes.push(n),
-            None => {
-                if let Some(j) = r.get::<_, Option<String>>(2)? {
-                    json.push((path, j));
-                }
+    let mut put_facts =
+        tx.prepare("INSERT OR REPLACE INTO facts (file_id, data) VALUES (?1, ?2)")?;
+    let mut drop_facts = tx.prepare("DELETE FROM facts WHERE file_id = ?1")?;
+    let mut put_page =
+        tx.prepare("INSERT OR REPLACE INTO pages (file_id, path, data) VALUES (?1, ?2, ?3)")?;
+    let mut drop_page = tx.prepare("DELETE FROM pages WHERE file_id = ?1")?;
+    let mut restat = tx.prepare(
+        "UPDATE files SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5 WHERE path = ?1",
+    )?;
+    for ((f, st), o) in candidates.iter().zip(outcomes) {
+        match o {
+            Outcome::Vanished => {}
+            Outcome::Same => {
+                restat.execute(params![f.rel, st.size, st.mtime_ns, st.ctime_ns, st.inode])?;
+            }
+            Outcome::New {
+                hash,
+                kind,
+                warning,
+                facts,
+            } => {
+                let warning = warning.as_ref().and_then(|d| serde_json::to_string(d).ok());
+                let id: i64 = upsert.query_row(
+                    params![
+                        f.rel,
+                        st.size,
+                        st.mtime_ns,
+                        st.ctime_ns,
+                        st.inode,
+                        hash,
+                        kind,
+                        warning
+                    ],
+                    |r| r.get(0),
+                )?;
+                match facts {
+                    Some(b) => {
+                        put_facts.execute(params![id, b.1])?;
+                        match &b.0.page {
+                            Some(p) => {
+                                put_page.execute(params![id, f.rel, codec::encode_page(p)])?;
+                            }
+                            None => {
+                                drop_page.execute([id])?;
+                            }
+                        }
+                    }
+                    None => {
+                        drop_facts.execute([id])?;
+                        drop_page.execute([id])?;
+                    }
+                };
             }
         }
     }
-    let decoded: Vec<Result<NoteFacts, String>> = json
-        .par_iter()
-        .map(|(path, j)| serde_json::from_str::<NoteFacts>(j).map_err(|e| format!("{path}: {e}")))
-        .collect();
-    for d in decoded {
-        notes.push(d.map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-        })?);
+    let mut delete = tx.prepare("DELETE FROM files WHERE path = ?1")?;
+    for p in removed {
+        delete.execute([p])?;
     }
-    Ok((Vault::build(notes, cfg), warnings))
+    Ok(())
+}
+
+/// Updates the ledger note by note: `old` are the facts of the changed and
+/// removed notes as the index had them, `new` those of the changed notes
+/// now. `None` when who-is-who changed (a page's front matter, or whom a
+/// wikilink names): then every note must be resolved again.
+fn update(
+    mut l: Ledger,
+    claims: &crate::resolve::Claims,
+    old: &[NoteFacts],
+    new: &[NoteFacts],
+) -> Option<(Ledger, Touched)> {
+    let old_pages: BTreeMap<&str, _> = old
+        .iter()
+        .filter_map(|n| n.page.as_ref().map(|p| (n.path.as_str(), p)))
+        .collect();
+    let new_pages: BTreeMap<&str, _> = new
+        .iter()
+        .filter_map(|n| n.page.as_ref().map(|p| (n.path.as_str(), p)))
+        .collect();
+    if old_pages != new_pages {
+        return None;
+    }
+    let mut touched = Touched::default();
+    let before = Resolver::new(claims, l.at_keys());
+    for n in old {
+        let c = contribution(n, &before);
+        touched.note(n, &c);
+        l.apply(&c, false);
+        l.count_keys(n, false);
+    }
+    for n in new {
+        l.count_keys(n, true);
+    }
+    let after = Resolver::new(claims, l.at_keys());
+    if l.link_keys()
+        .any(|k| before.resolve_link(k) != after.resolve_link(k))
+    {
+        return None;
+    }
+    drop(before);
+    for n in new {
+        let c = contribution(n, &after);
+        touched.note(n, &c);
+        l.apply(&c, true);
+    }
+    drop(after);
+    let people_before: Vec<String> = touched.people.iter().cloned().collect();
+    l.finish(claims);
+    // Someone may have come or gone: their rows are written or deleted.
+    touched.people.extend(people_before);
+    Some((l, touched))
+}
+
+/// Every note's facts: the fresh ones as parsed, the rest from the index.
+fn load_all_notes(conn: &Connection, fresh: Vec<NoteFacts>) -> rusqlite::Result<Vec<NoteFacts>> {
+    let mut fresh: HashMap<String, NoteFacts> =
+        fresh.into_iter().map(|n| (n.path.clone(), n)).collect();
+    let mut stmt = conn.prepare(
+        "SELECT f.path, x.data FROM files f JOIN facts x ON x.file_id = f.id ORDER BY f.path",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut notes = Vec::new();
+    let mut blobs = Vec::new();
+    while let Some(r) = rows.next()? {
+        let path: String = r.get(0)?;
+        match fresh.remove(&path) {
+            Some(n) => notes.push(n),
+            None => blobs.push(r.get::<_, Vec<u8>>(1)?),
+        }
+    }
+    let decoded: Result<Vec<NoteFacts>, codec::CodecError> =
+        blobs.par_iter().map(|b| codec::decode_note(b)).collect();
+    notes.extend(decoded.map_err(damaged)?);
+    notes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(notes)
+}
+
+/// Every note's facts as the index holds them.
+pub fn load_notes(conn: &Connection) -> rusqlite::Result<Vec<NoteFacts>> {
+    load_all_notes(conn, Vec::new())
+}
+
+/// The ledger as the index holds it (`None`: never written).
+pub fn load_ledger(conn: &Connection, cfg: &Config) -> rusqlite::Result<Option<Ledger>> {
+    let pages = store::load_pages(conn)?;
+    store::load_ledger(conn, &store::claims(&pages, cfg))
 }
 
 /// The per-file warnings stored in the index, without loading any facts.
@@ -485,47 +610,4 @@ pub fn stored_errors(idx: &Index) -> Vec<Diagnostic> {
         .flatten()
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default()
-}
-
-fn write_people(
-    conn: &Connection,
-    vault: &Vault,
-    cfg: &Config,
-    today: NaiveDate,
-) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM people", [])?;
-    conn.execute("DELETE FROM aliases", [])?;
-    let answers = Answers::new(vault, cfg, today);
-    let mut ins = conn.prepare(
-        "INSERT INTO people (handle, name, page, circles, cadence, birthday, mentions, interactions, gave, got,
-             first_contact, last_contact, last_gave, last_got, next_due)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?;
-    let d = |x: Option<NaiveDate>| x.map(crate::dates::iso);
-    for p in &answers.people {
-        ins.execute(params![
-            p.handle,
-            p.name,
-            p.page,
-            p.circles.join(","),
-            p.cadence,
-            p.birthday,
-            p.mentions,
-            p.interactions,
-            p.gave,
-            p.got,
-            d(p.first_contact),
-            d(p.last_contact),
-            d(p.last_gave),
-            d(p.last_got),
-            d(p.next_due)
-        ])?;
-    }
-    let mut ins = conn.prepare("INSERT OR IGNORE INTO aliases (alias, handle) VALUES (?1, ?2)")?;
-    for p in vault.people.values() {
-        for a in &p.aliases {
-            ins.execute(params![a, p.handle])?;
-        }
-    }
-    Ok(())
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::model::{Diagnostic, Task};
 use crate::query::{Answers, Balance, Commitment, NotHelped, PersonRow, Reminder, TimelineRow};
+use crate::vault::Vault;
 
 fn write(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
@@ -161,9 +162,14 @@ struct Export<'a> {
 }
 
 /// Everything: people, every reminder, every entry that names someone.
-pub fn export(out: &mut dyn Write, a: &Answers<'_>, diagnostics: &[Diagnostic]) -> io::Result<()> {
+pub fn export(
+    out: &mut dyn Write,
+    a: &Answers<'_>,
+    vault: &Vault,
+    diagnostics: &[Diagnostic],
+) -> io::Result<()> {
     let mut entries = Vec::new();
-    for (note, resolved) in a.vault.notes.iter().zip(&a.vault.resolved) {
+    for (note, resolved) in vault.notes.iter().zip(&vault.resolved) {
         for (e, r) in note.entries.iter().zip(resolved) {
             if r.mentioned.is_empty() && e.tags.is_empty() && e.task.is_none() {
                 continue;
@@ -180,7 +186,7 @@ pub fn export(out: &mut dyn Write, a: &Answers<'_>, diagnostics: &[Diagnostic]) 
                 line: e.line,
                 date: e.date,
                 text: &e.text,
-                people: r.mentioned.iter().map(|&id| a.vault.handle(id)).collect(),
+                people: r.mentioned.iter().map(|&id| vault.handle(id)).collect(),
                 tags: &e.tags,
                 kinds,
                 task: e.task.map(|t| match t {

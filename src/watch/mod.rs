@@ -157,13 +157,7 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
     let mut d = Daemon {
         report_flag: opts.report.clone(),
         report: None,
-        src: Source {
-            index: None,
-            vault: None,
-            file_diags: Vec::new(),
-            stats: crate::index::SyncStats::default(),
-            incomplete: false,
-        },
+        src: Source::empty(),
         index_path,
         index_id: None,
         pinned: opts.today,
@@ -565,8 +559,8 @@ impl Daemon {
             report,
             ..
         } = self;
-        let vault = src.vault(root, cfg, today, &mut |m| tracing::warn!("{m}"));
-        let answers = Answers::new(vault, cfg, today);
+        let ledger = src.ledger(root, cfg, today, &mut |m| tracing::warn!("{m}"));
+        let answers = Answers::new(ledger, cfg, today);
         let written = report.as_ref().and_then(|r| {
             let mut buf = Vec::new();
             if let Err(e) = crate::render::markdown::report(&mut buf, &answers, &r.base) {
@@ -584,8 +578,8 @@ impl Daemon {
         let due = answers.due(Dur::days(0));
         let n = due.len();
         drop(answers);
-        // The daemon keeps no vault between batches: memory stays small.
-        self.src.vault = None;
+        // The daemon keeps nothing loaded between batches: memory stays small.
+        self.src.release();
         if self.hooks.is_some() {
             for r in self.newly_fired(today, due) {
                 if let Some(h) = &self.hooks {

@@ -1,0 +1,419 @@
+//! The index's compact binary form of a note's facts, a page's front matter
+//! and a person's days: varints, length-prefixed UTF-8, dates as day
+//! numbers. About a third of the size of the JSON it replaced and an order
+//! of magnitude faster to read back, which is what a sync that must load
+//! every note's facts (a changed person page) costs. Hand-written rather
+//! than serde-derived: the model's serde shape skips empty fields (fine for
+//! JSON, fatal for a positional format) and writes dates as text.
+//!
+//! Every blob starts with [`FORMAT`]; any other value, a truncated blob or
+//! bad UTF-8 is an error, and the caller rebuilds the index from the notes.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::ledger::Tally;
+use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, PageFacts, Severity, Task};
+
+/// The format of every blob; bump when the layout changes.
+pub const FORMAT: u8 = 1;
+
+/// A blob that does not decode.
+#[derive(Debug, thiserror::Error)]
+#[error("damaged facts in the index: {0}")]
+pub struct CodecError(&'static str);
+
+type Result<T> = std::result::Result<T, CodecError>;
+
+#[derive(Default)]
+struct Writer {
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    fn new() -> Writer {
+        Writer { buf: vec![FORMAT] }
+    }
+    fn u(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+    fn s(&mut self, s: &str) {
+        self.u(s.len() as u64);
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+    fn opt_s(&mut self, s: Option<&str>) {
+        match s {
+            None => self.u(0),
+            Some(s) => {
+                self.u(s.len() as u64 + 1);
+                self.buf.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+    fn strs(&mut self, v: &[String]) {
+        self.u(v.len() as u64);
+        for s in v {
+            self.s(s);
+        }
+    }
+    /// 0 is none; else the zigzagged day number plus one.
+    fn date(&mut self, d: Option<NaiveDate>) {
+        match d {
+            None => self.u(0),
+            Some(d) => {
+                let n = i64::from(d.num_days_from_ce());
+                self.u(((n << 1) ^ (n >> 63)) as u64 + 1);
+            }
+        }
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn new(b: &'a [u8]) -> Result<Reader<'a>> {
+        match b.split_first() {
+            Some((&FORMAT, rest)) => Ok(Reader { b: rest }),
+            _ => Err(CodecError("unknown format")),
+        }
+    }
+    fn u(&mut self) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&byte, rest) = self.b.split_first().ok_or(CodecError("truncated"))?;
+            self.b = rest;
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(CodecError("bad varint"))
+    }
+    fn u32(&mut self) -> Result<u32> {
+        u32::try_from(self.u()?).map_err(|_| CodecError("number out of range"))
+    }
+    fn len(&mut self) -> Result<usize> {
+        let n = usize::try_from(self.u()?).map_err(|_| CodecError("length out of range"))?;
+        if n > self.b.len() {
+            return Err(CodecError("truncated"));
+        }
+        Ok(n)
+    }
+    fn bytes(&mut self, n: usize) -> Result<&'a str> {
+        if n > self.b.len() {
+            return Err(CodecError("truncated"));
+        }
+        let (s, rest) = self.b.split_at(n);
+        self.b = rest;
+        std::str::from_utf8(s).map_err(|_| CodecError("bad UTF-8"))
+    }
+    fn s(&mut self) -> Result<String> {
+        let n = self.len()?;
+        self.bytes(n).map(str::to_string)
+    }
+    fn opt_s(&mut self) -> Result<Option<String>> {
+        match self.u()? {
+            0 => Ok(None),
+            n => {
+                let n = usize::try_from(n - 1).map_err(|_| CodecError("length out of range"))?;
+                self.bytes(n).map(|s| Some(s.to_string()))
+            }
+        }
+    }
+    fn strs(&mut self) -> Result<Vec<String>> {
+        let n = self.len()?;
+        (0..n).map(|_| self.s()).collect()
+    }
+    fn date(&mut self) -> Result<Option<NaiveDate>> {
+        match self.u()? {
+            0 => Ok(None),
+            z => {
+                let z = z - 1;
+                let n = ((z >> 1) as i64) ^ -((z & 1) as i64);
+                let n = i32::try_from(n).map_err(|_| CodecError("date out of range"))?;
+                NaiveDate::from_num_days_from_ce_opt(n)
+                    .map(Some)
+                    .ok_or(CodecError("date out of range"))
+            }
+        }
+    }
+    fn done(&self) -> Result<()> {
+        if self.b.is_empty() {
+            Ok(())
+        } else {
+            Err(CodecError("trailing bytes"))
+        }
+    }
+}
+
+fn write_page(w: &mut Writer, p: &PageFacts) {
+    w.s(&p.handle);
+    w.opt_s(p.name.as_deref());
+    w.strs(&p.aliases);
+    w.strs(&p.circles);
+    w.opt_s(p.cadence.as_deref());
+    w.opt_s(p.birthday.as_deref());
+    w.opt_s(p.org.as_deref());
+    w.opt_s(p.email.as_deref());
+    w.u(u64::from(p.handle_line));
+    w.u(u64::from(p.aliases_line));
+}
+
+fn read_page(r: &mut Reader<'_>) -> Result<PageFacts> {
+    Ok(PageFacts {
+        handle: r.s()?,
+        name: r.opt_s()?,
+        aliases: r.strs()?,
+        circles: r.strs()?,
+        cadence: r.opt_s()?,
+        birthday: r.opt_s()?,
+        org: r.opt_s()?,
+        email: r.opt_s()?,
+        handle_line: r.u32()?,
+        aliases_line: r.u32()?,
+    })
+}
+
+/// A page's front matter as a blob.
+pub fn encode_page(p: &PageFacts) -> Vec<u8> {
+    let mut w = Writer::new();
+    write_page(&mut w, p);
+    w.buf
+}
+
+pub fn decode_page(b: &[u8]) -> Result<PageFacts> {
+    let mut r = Reader::new(b)?;
+    let p = read_page(&mut r)?;
+    r.done()?;
+    Ok(p)
+}
+
+const HEADING: u64 = 1;
+const GAVE: u64 = 2;
+const GOT: u64 = 4;
+
+/// A note's facts as a blob.
+pub fn encode_note(n: &NoteFacts) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.s(&n.path);
+    match &n.page {
+        None => w.u(0),
+        Some(p) => {
+            w.u(1);
+            write_page(&mut w, p);
+        }
+    }
+    w.u(n.entries.len() as u64);
+    for e in &n.entries {
+        w.u(u64::from(e.line));
+        w.s(&e.text);
+        w.date(e.date);
+        w.u(match e.date_source {
+            None => 0,
+            Some(DateSource::Leading) => 1,
+            Some(DateSource::Heading) => 2,
+            Some(DateSource::FrontMatter) => 3,
+            Some(DateSource::Path) => 4,
+        });
+        let mut flags = 0;
+        for (on, bit) in [(e.heading, HEADING), (e.gave, GAVE), (e.got, GOT)] {
+            if on {
+                flags |= bit;
+            }
+        }
+        w.u(flags);
+        w.u(e.mentions.len() as u64);
+        for m in &e.mentions {
+            w.s(&m.key);
+            w.u(u64::from(m.wikilink));
+            w.u(u64::from(m.line));
+            w.u(u64::from(m.col));
+        }
+        w.strs(&e.tags);
+        w.u(match e.task {
+            None => 0,
+            Some(Task::Open) => 1,
+            Some(Task::Done) => 2,
+            Some(Task::Cancelled) => 3,
+        });
+        w.date(e.due);
+        w.date(e.done);
+    }
+    w.u(n.diagnostics.len() as u64);
+    for d in &n.diagnostics {
+        w.s(&d.path);
+        w.u(u64::from(d.line));
+        w.u(u64::from(d.col));
+        w.u(u64::from(d.severity == Severity::Error));
+        w.s(&d.message);
+    }
+    w.buf
+}
+
+pub fn decode_note(b: &[u8]) -> Result<NoteFacts> {
+    let mut r = Reader::new(b)?;
+    let path = r.s()?;
+    let page = match r.u()? {
+        0 => None,
+        1 => Some(read_page(&mut r)?),
+        _ => return Err(CodecError("bad page tag")),
+    };
+    let n = r.len()?;
+    let mut entries = Vec::with_capacity(n);
+    for _ in 0..n {
+        let line = r.u32()?;
+        let text = r.s()?;
+        let date = r.date()?;
+        let date_source = match r.u()? {
+            0 => None,
+            1 => Some(DateSource::Leading),
+            2 => Some(DateSource::Heading),
+            3 => Some(DateSource::FrontMatter),
+            4 => Some(DateSource::Path),
+            _ => return Err(CodecError("bad date source")),
+        };
+        let flags = r.u()?;
+        let nm = r.len()?;
+        let mut mentions = Vec::with_capacity(nm);
+        for _ in 0..nm {
+            mentions.push(Mention {
+                key: r.s()?,
+                wikilink: r.u()? != 0,
+                line: r.u32()?,
+                col: r.u32()?,
+            });
+        }
+        let tags = r.strs()?;
+        let task = match r.u()? {
+            0 => None,
+            1 => Some(Task::Open),
+            2 => Some(Task::Done),
+            3 => Some(Task::Cancelled),
+            _ => return Err(CodecError("bad task")),
+        };
+        entries.push(Entry {
+            line,
+            text,
+            date,
+            date_source,
+            heading: flags & HEADING != 0,
+            mentions,
+            tags,
+            gave: flags & GAVE != 0,
+            got: flags & GOT != 0,
+            task,
+            due: r.date()?,
+            done: r.date()?,
+        });
+    }
+    let nd = r.len()?;
+    let mut diagnostics = Vec::with_capacity(nd);
+    for _ in 0..nd {
+        let path = r.s()?;
+        let line = r.u32()?;
+        let col = r.u32()?;
+        let severity = if r.u()? != 0 {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        diagnostics.push(Diagnostic {
+            path,
+            line,
+            col,
+            severity,
+            message: r.s()?,
+        });
+    }
+    r.done()?;
+    Ok(NoteFacts {
+        path,
+        page,
+        entries,
+        diagnostics,
+    })
+}
+
+/// A person's days (day, interactions, gave, got) as a blob.
+pub fn encode_days(days: &BTreeMap<NaiveDate, Tally>) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u(days.len() as u64);
+    for (&d, t) in days {
+        w.date(Some(d));
+        w.u(u64::from(t.n));
+        w.u(u64::from(t.gave));
+        w.u(u64::from(t.got));
+    }
+    w.buf
+}
+
+pub fn decode_days(b: &[u8]) -> Result<BTreeMap<NaiveDate, Tally>> {
+    let mut r = Reader::new(b)?;
+    let n = r.len()?;
+    let mut out = BTreeMap::new();
+    for _ in 0..n {
+        let d = r.date()?.ok_or(CodecError("missing day"))?;
+        out.insert(
+            d,
+            Tally {
+                n: r.u32()?,
+                gave: r.u32()?,
+                got: r.u32()?,
+            },
+        );
+    }
+    r.done()?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::parse::parse_note;
+
+    #[test]
+    fn notes_round_trip() {
+        let cfg = Config::default();
+        for (path, text) in [
+            ("people/Alice Chen.md", "---\nname: Alice\naliases: [ali]\ncircles: [mentor]\ncadence: 1m\nbirthday: 02-29\n---\n# Alice\n- 2026-11-01 coffee @bob [[Carol]] #got\n## 2026-10-10\n- [x] sent ✅ 2026-10-12 #gave\n- [ ] call due:+3d\n| 2026-11-02 | lunch @zoë |\n"),
+            ("journal/0001-01-01.md", "- [-] cancelled @x\n- undated @y\n"),
+            ("bad.md", "---\nname: [unclosed\n---\n- @a\n"),
+        ] {
+            let n = parse_note(path, text, &cfg.parse);
+            let b = encode_note(&n);
+            assert_eq!(decode_note(&b).unwrap(), n, "{path}");
+            // Every truncation is an error, never a panic or a wrong note.
+            for cut in 0..b.len() {
+                assert!(decode_note(&b[..cut]).is_err(), "{path}: cut at {cut}");
+            }
+            if let Some(p) = &n.page {
+                assert_eq!(&decode_page(&encode_page(p)).unwrap(), p);
+            }
+        }
+        assert!(decode_note(&[FORMAT + 1]).is_err());
+    }
+
+    #[test]
+    fn days_round_trip() {
+        let mut days = BTreeMap::new();
+        for (d, n) in [("2026-11-20", 3), ("1999-01-01", 1), ("2027-02-28", 7)] {
+            days.insert(
+                crate::dates::parse_iso(d).unwrap(),
+                Tally {
+                    n,
+                    gave: n / 2,
+                    got: 1,
+                },
+            );
+        }
+        assert_eq!(decode_days(&encode_days(&days)).unwrap(), days);
+    }
+}

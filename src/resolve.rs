@@ -1,0 +1,266 @@
+//! Who a mention names (SPEC §2). Person pages claim their handles, then
+//! their aliases, then the config's `[aliases]` claim theirs (first path in
+//! byte order wins; a page beats the config); a wikilink names a person by
+//! page path, file stem, name, handle or alias, or a handle someone
+//! `@`-mentions. Built from all notes (a full parse) or from the pages and
+//! mention keys the index keeps (an incremental sync): the same rules
+//! either way.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::config::Config;
+use crate::model::{Diagnostic, Mention, PageFacts};
+use crate::parse::path::{link_key, slug};
+
+/// A person, from a page, a mention, or both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person {
+    pub handle: String,
+    pub name: Option<String>,
+    /// Every alias that resolves to this person, sorted.
+    pub aliases: Vec<String>,
+    pub circles: Vec<String>,
+    /// The person page, relative to the root.
+    pub page: Option<String>,
+    pub cadence: Option<String>,
+    pub birthday: Option<String>,
+    pub org: Option<String>,
+    pub email: Option<String>,
+}
+
+impl Person {
+    /// A person known only from mentions.
+    pub fn mentioned(handle: &str) -> Person {
+        Person {
+            handle: handle.to_string(),
+            ..Person::default()
+        }
+    }
+}
+
+/// The claims of pages and config on handles and aliases.
+#[derive(Debug, Default, Clone)]
+pub struct Claims {
+    /// The people with a page, by handle, each with its aliases.
+    pub pages: BTreeMap<String, Person>,
+    /// key (handle or alias, lower case) → canonical handle.
+    pub keys: FxHashMap<String, String>,
+    /// Conflicting claims.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Claims {
+    /// Resolves the claims of `pages` (in byte order of their paths) and
+    /// of the config.
+    pub fn new<'a>(
+        pages: impl IntoIterator<Item = (&'a str, &'a PageFacts)>,
+        cfg: &Config,
+    ) -> Claims {
+        let pages: Vec<(&str, &PageFacts)> = pages.into_iter().collect();
+        let mut c = Claims::default();
+        // key → (canonical handle, claiming path)
+        let mut claims: FxHashMap<String, (String, String)> = FxHashMap::default();
+        // Pass 1: page handles. A page can never lose its own handle to an
+        // alias; of two pages with one handle, the first path wins.
+        for &(path, page) in &pages {
+            if let Some((_, owner)) = claims.get(&page.handle) {
+                c.diagnostics.push(Diagnostic::error(
+                    path,
+                    page.handle_line,
+                    1,
+                    format!(
+                        "handle `{}` is already claimed by {owner}; this page is ignored",
+                        page.handle
+                    ),
+                ));
+                continue;
+            }
+            claims.insert(page.handle.clone(), (page.handle.clone(), path.to_string()));
+            c.pages.insert(
+                page.handle.clone(),
+                Person {
+                    handle: page.handle.clone(),
+                    name: page.name.clone(),
+                    circles: page.circles.clone(),
+                    page: Some(path.to_string()),
+                    cadence: page.cadence.clone(),
+                    birthday: page.birthday.clone(),
+                    org: page.org.clone(),
+                    email: page.email.clone(),
+                    aliases: Vec::new(),
+                },
+            );
+        }
+        // Pass 2: page aliases, from the pages that kept their handle.
+        for &(path, page) in &pages {
+            if c.pages.get(&page.handle).and_then(|p| p.page.as_deref()) != Some(path) {
+                continue;
+            }
+            for alias in &page.aliases {
+                if *alias == page.handle {
+                    continue;
+                }
+                match claims.get(alias) {
+                    Some((h, _)) if *h == page.handle => {}
+                    Some((_, owner)) => c.diagnostics.push(Diagnostic::error(
+                        path,
+                        page.aliases_line,
+                        1,
+                        format!("alias `{alias}` is already claimed by {owner}"),
+                    )),
+                    None => {
+                        claims.insert(alias.clone(), (page.handle.clone(), path.to_string()));
+                    }
+                }
+            }
+        }
+        // Pass 3: config aliases; a page's claim beats them.
+        for (alias, handle) in &cfg.aliases {
+            match claims.get(alias) {
+                Some((h, _)) if h == handle => {}
+                Some((_, owner)) => c.diagnostics.push(Diagnostic::warning(
+                    crate::config::FILE_NAME,
+                    0,
+                    0,
+                    format!("config alias `{alias}` is ignored: {owner} claims it"),
+                )),
+                None => {
+                    claims.insert(
+                        alias.clone(),
+                        (handle.clone(), crate::config::FILE_NAME.to_string()),
+                    );
+                }
+            }
+        }
+        c.diagnostics.sort();
+        c.keys = claims.into_iter().map(|(k, (h, _))| (k, h)).collect();
+        c
+    }
+
+    /// The canonical handle of a mention key: the claimed handle of an
+    /// alias, else the key itself.
+    pub fn canonical<'k>(&'k self, key: &'k str) -> &'k str {
+        self.keys.get(key).map_or(key, String::as_str)
+    }
+
+    /// Every alias claimed for `handle`, sorted.
+    pub fn aliases_of(&self) -> FxHashMap<&str, Vec<String>> {
+        let mut out: FxHashMap<&str, Vec<String>> = FxHashMap::default();
+        for (alias, handle) in &self.keys {
+            if alias != handle {
+                out.entry(handle.as_str()).or_default().push(alias.clone());
+            }
+        }
+        for v in out.values_mut() {
+            v.sort();
+        }
+        out
+    }
+
+    /// The static facts of `handle`: its page's, or a mentioned person's,
+    /// with its aliases.
+    pub fn person(&self, handle: &str, aliases: &FxHashMap<&str, Vec<String>>) -> Person {
+        let mut p = self
+            .pages
+            .get(handle)
+            .cloned()
+            .unwrap_or_else(|| Person::mentioned(handle));
+        p.aliases = aliases.get(handle).cloned().unwrap_or_default();
+        p
+    }
+}
+
+/// Resolves mentions to handles.
+pub struct Resolver<'c> {
+    claims: &'c Claims,
+    /// What a wikilink target may name: page paths and stems, then names.
+    link_names: FxHashMap<String, &'c str>,
+    /// Canonical handles someone `@`-mentions.
+    mentioned: FxHashSet<String>,
+}
+
+impl<'c> Resolver<'c> {
+    /// A resolver for `claims`, where `at_keys` are the `@`-mention keys
+    /// written anywhere in the notes (as written, any number of times).
+    pub fn new<'k>(claims: &'c Claims, at_keys: impl IntoIterator<Item = &'k str>) -> Resolver<'c> {
+        let mentioned: FxHashSet<String> = at_keys
+            .into_iter()
+            .map(|k| claims.canonical(k).to_string())
+            .collect();
+        let mut link_names: FxHashMap<String, &'c str> = FxHashMap::default();
+        let mut by_page: Vec<&Person> = claims.pages.values().collect();
+        by_page.sort_by(|a, b| a.page.cmp(&b.page));
+        for p in &by_page {
+            if let Some(path) = &p.page {
+                let key = link_key(path);
+                let stem = key.rsplit('/').next().unwrap_or(&key).to_string();
+                link_names.entry(key).or_insert(&p.handle);
+                link_names.entry(stem).or_insert(&p.handle);
+            }
+        }
+        for p in &by_page {
+            if let Some(n) = &p.name {
+                link_names
+                    .entry(n.trim().to_lowercase())
+                    .or_insert(&p.handle);
+            }
+        }
+        Resolver {
+            claims,
+            link_names,
+            mentioned,
+        }
+    }
+
+    /// The handle a mention names; `None` for a wikilink that names no one.
+    pub fn resolve<'a>(&'a self, m: &'a Mention) -> Option<&'a str> {
+        if m.wikilink {
+            self.resolve_link(&m.key)
+        } else {
+            Some(self.claims.canonical(&m.key))
+        }
+    }
+
+    /// The handle a wikilink target names, if any.
+    pub fn resolve_link<'a>(&'a self, target: &'a str) -> Option<&'a str> {
+        if let Some(h) = self.link_names.get(target) {
+            return Some(h);
+        }
+        let last = target.rsplit('/').next().unwrap_or(target);
+        let slugged = slug(last);
+        for key in [target, last, slugged.as_str()] {
+            if let Some(h) = self.claims.keys.get(key) {
+                return Some(h);
+            }
+            if let Some(h) = self.mentioned.get(key) {
+                return Some(h);
+            }
+        }
+        self.link_names.get(last).copied()
+    }
+}
+
+/// Finds a person by handle, alias, name or page name (case-insensitive, a
+/// leading `@` allowed): what `show` accepts.
+pub fn find<'p>(
+    people: impl Iterator<Item = &'p Person> + Clone,
+    query: &str,
+) -> Option<&'p Person> {
+    let q = query.trim().trim_start_matches('@').to_lowercase();
+    if let Some(p) = people.clone().find(|p| p.handle == q) {
+        return Some(p);
+    }
+    let slugged = slug(&q);
+    people.clone().find(|p| p.aliases.contains(&q)).or_else(|| {
+        people.clone().find(|p| {
+            p.name.as_deref().is_some_and(|n| n.to_lowercase() == q)
+                || p.handle == slugged
+                || p.page.as_deref().is_some_and(|pg| {
+                    let k = link_key(pg);
+                    k == q || k.rsplit('/').next() == Some(q.as_str())
+                })
+        })
+    })
+}
