@@ -16,7 +16,7 @@ use crate::model::{Diagnostic, Severity};
 use crate::output;
 use crate::query::Answers;
 use crate::render::{self, Format, Style};
-use crate::source::Source;
+use crate::source::{OpenOptions, Source};
 use crate::vault::Vault;
 
 /// Where command output goes: stdout, or a report file.
@@ -139,15 +139,17 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     }
     let style = style(cli, ctx.stdout_is_terminal);
     let today = today(cli);
-    let rebuild = matches!(cli.command, Command::Index { rebuild: true });
     let index_path = cli.index.clone().or_else(|| index::default_path(&root));
     let mut src = Source::open(
         index_path.as_deref(),
         &root,
         &cfg,
         today,
-        rebuild,
-        io::stderr().is_terminal(),
+        OpenOptions {
+            rebuild: matches!(cli.command, Command::Index { rebuild: true }),
+            progress: io::stderr().is_terminal(),
+            thorough: matches!(cli.command, Command::Index { .. }),
+        },
         &mut note_to(ctx.err),
     );
 
@@ -186,7 +188,13 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         "{:?}|{today}|{format:?}|{}|{base}",
         cli.command, style.color
     );
+    let t = std::time::Instant::now();
     let cached = src.index.as_ref().and_then(|i| i.cached(&key));
+    tracing::debug!(
+        "stored answer: {} in {:.1} ms",
+        if cached.is_some() { "found" } else { "none" },
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let bytes = match cached {
         Some(b) => b,
         None => {
@@ -196,8 +204,11 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
                 src.vault(&root, &cfg, today, &mut note_to(ctx.err));
             }
             src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
+            let t = std::time::Instant::now();
             let (ledger, vault) = src.loaded();
             let answers = Answers::new(ledger, &cfg, today);
+            tracing::debug!("answers: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+            let t = std::time::Instant::now();
             render_answer(
                 cli,
                 &answers,
@@ -208,9 +219,17 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
                 &src.file_diags,
                 &mut buf,
             )?;
-            if let Some(idx) = &src.index {
+            tracing::debug!("render: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+            let t = std::time::Instant::now();
+            // Kept for the next run only when this one changed nothing:
+            // notes being edited would make storing it wasted work.
+            if let (Some(idx), false) = (&src.index, src.stats.changed) {
                 idx.store(&key, &buf);
             }
+            tracing::debug!(
+                "store the answer: {:.1} ms",
+                t.elapsed().as_secs_f64() * 1e3
+            );
             buf
         }
     };

@@ -28,7 +28,33 @@ pub fn parse_iso(s: &str) -> Option<NaiveDate> {
 
 /// Formats a date the one way relnotes writes dates.
 pub fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    let mut s = String::with_capacity(10);
+    push_iso(&mut s, d);
+    s
+}
+
+/// Appends `YYYY-MM-DD` (without going through chrono's format parser: the
+/// report writes tens of thousands of dates).
+pub fn push_iso(s: &mut String, d: NaiveDate) {
+    use chrono::Datelike;
+    let digit = |s: &mut String, v: u32| s.push(char::from_digit(v % 10, 10).unwrap_or('0'));
+    match u32::try_from(d.year()) {
+        Ok(y) if y <= 9999 => {
+            for v in [y / 1000, y / 100, y / 10, y] {
+                digit(s, v);
+            }
+            s.push('-');
+            digit(s, d.month() / 10);
+            digit(s, d.month());
+            s.push('-');
+            digit(s, d.day() / 10);
+            digit(s, d.day());
+        }
+        _ => {
+            use std::fmt::Write;
+            let _ = write!(s, "{}", d.format("%Y-%m-%d"));
+        }
+    }
 }
 
 /// The unit of a [`Dur`].
@@ -189,6 +215,15 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn iso_is_chronos_format() {
+        let mut day = NaiveDate::from_ymd_opt(-3, 12, 25).unwrap();
+        for _ in 0..2000 {
+            assert_eq!(iso(day), day.format("%Y-%m-%d").to_string());
+            day += chrono::Duration::days(1337);
+        }
     }
 
     #[test]

@@ -14,9 +14,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::config::Config;
-use crate::model::{DateSource, Diagnostic, NoteFacts, Severity, Task};
+use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, Severity, Task};
 use crate::resolve::{Claims, Person, Resolver};
 
 /// Counts for one day.
@@ -56,6 +57,15 @@ pub struct PersonState {
     pub days: BTreeMap<NaiveDate, Tally>,
 }
 
+/// How often a mention key is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyUse {
+    /// As `@key`.
+    pub at: u32,
+    /// As `[[key]]`.
+    pub link: u32,
+}
+
 /// An open task with someone (SPEC §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenTask {
@@ -77,35 +87,37 @@ pub struct Ledger {
     /// Entries that are dated interactions with someone, by day (each entry
     /// once, however many people it is with): give-and-take totals.
     pub days: BTreeMap<NaiveDate, Tally>,
-    /// Open commitments by file and line.
-    pub tasks: BTreeMap<(String, u32), OpenTask>,
-    /// Every mention key as written (`(key, wikilink)`) and how many
-    /// mentions use it: who is `@`-mentioned, and which wikilinks to check
-    /// when that changes.
-    pub keys: BTreeMap<(String, bool), u32>,
+    /// Open commitments, sorted by file and line.
+    pub tasks: Vec<OpenTask>,
+    /// Every mention key as written and how many mentions use it, as an
+    /// `@`-mention and as a wikilink: who is `@`-mentioned, and which
+    /// wikilinks to check when that changes.
+    pub keys: BTreeMap<String, KeyUse>,
     /// Errors in notes (front matter), by path.
     pub note_errors: BTreeMap<String, Vec<Diagnostic>>,
     /// Conflicting claims on handles and aliases.
     pub claim_diagnostics: Vec<Diagnostic>,
 }
 
-/// What one note adds to the ledger.
-#[derive(Debug, Default)]
-pub struct Contribution<'a> {
+/// What one note adds to the ledger, with people as `P`: handles for an
+/// incremental update, person numbers for a full derive.
+#[derive(Debug)]
+pub struct Contribution<'a, P> {
     path: &'a str,
-    /// One handle per (entry, person mentioned).
-    mentions: Vec<&'a str>,
+    /// One per (entry, person mentioned).
+    mentions: Vec<P>,
     /// One per (dated interactive entry, person it is with).
-    touches: Vec<(&'a str, NaiveDate, bool, bool)>,
+    touches: Vec<(P, NaiveDate, bool, bool)>,
     /// One per dated interactive entry with someone.
     days: Vec<(NaiveDate, bool, bool)>,
-    tasks: Vec<OpenTask>,
+    /// Open tasks with someone: their people (sorted) and entry.
+    tasks: Vec<(Vec<P>, &'a Entry)>,
     errors: Vec<Diagnostic>,
 }
 
-impl<'a> Contribution<'a> {
-    /// The handles this contribution touches in any way.
-    pub fn handles(&self) -> impl Iterator<Item = &'a str> + '_ {
+impl<'a, P: Copy> Contribution<'a, P> {
+    /// The people this contribution touches in any way.
+    pub fn handles(&self) -> impl Iterator<Item = P> + '_ {
         self.mentions
             .iter()
             .copied()
@@ -121,16 +133,31 @@ impl<'a> Contribution<'a> {
 /// Resolves one note against `r` (SPEC §4, §5): whom each entry mentions,
 /// which entries are interactions with whom (on a person page, dated lines
 /// are with that person too), and its open commitments.
-pub fn contribution<'a>(note: &'a NoteFacts, r: &'a Resolver<'_>) -> Contribution<'a> {
+pub fn contribution<'a>(note: &'a NoteFacts, r: &'a Resolver<'_>) -> Contribution<'a, &'a str> {
+    let page = note.page.as_ref().map(|p| p.handle.as_str());
+    contribution_with(note, page, |m| r.resolve(m))
+}
+
+/// [`contribution`] with people of any kind that sorts like their handles:
+/// `resolve` is called once for every mention, in order; `page` is the
+/// person whose page the note is.
+pub fn contribution_with<'a, P: Copy + Ord>(
+    note: &'a NoteFacts,
+    page: Option<P>,
+    mut resolve: impl FnMut(&'a Mention) -> Option<P>,
+) -> Contribution<'a, P> {
     let mut c = Contribution {
         path: &note.path,
-        ..Contribution::default()
+        mentions: Vec::new(),
+        touches: Vec::new(),
+        days: Vec::new(),
+        tasks: Vec::new(),
+        errors: Vec::new(),
     };
-    let page = note.page.as_ref().map(|p| p.handle.as_str());
-    let mut mentioned: Vec<&str> = Vec::new();
+    let mut mentioned: Vec<P> = Vec::new();
     for e in &note.entries {
         mentioned.clear();
-        mentioned.extend(e.mentions.iter().filter_map(|m| r.resolve(m)));
+        mentioned.extend(e.mentions.iter().filter_map(&mut resolve));
         mentioned.sort_unstable();
         mentioned.dedup();
         c.mentions.extend_from_slice(&mentioned);
@@ -156,20 +183,13 @@ pub fn contribution<'a>(note: &'a NoteFacts, r: &'a Resolver<'_>) -> Contributio
             }
         }
         if e.task == Some(Task::Open) {
-            let people: Vec<String> = if mentioned.is_empty() {
-                page.iter().map(|p| (*p).to_string()).collect()
+            let people: Vec<P> = if mentioned.is_empty() {
+                page.into_iter().collect()
             } else {
-                mentioned.iter().map(|p| (*p).to_string()).collect()
+                mentioned.clone()
             };
             if !people.is_empty() {
-                c.tasks.push(OpenTask {
-                    people,
-                    due: e.due,
-                    date: e.date,
-                    text: e.text.clone(),
-                    file: note.path.clone(),
-                    line: e.line,
-                });
+                c.tasks.push((people, e));
             }
         }
     }
@@ -182,14 +202,32 @@ pub fn contribution<'a>(note: &'a NoteFacts, r: &'a Resolver<'_>) -> Contributio
     c
 }
 
-/// Every `@`-mention key written in `notes`.
-fn at_keys(notes: &[NoteFacts]) -> impl Iterator<Item = &str> {
-    notes
-        .iter()
-        .flat_map(|n| &n.entries)
-        .flat_map(|e| &e.mentions)
-        .filter(|m| !m.wikilink)
-        .map(|m| m.key.as_str())
+/// An open task as the ledger keeps it.
+fn open_task(path: &str, people: Vec<String>, e: &Entry) -> OpenTask {
+    OpenTask {
+        people,
+        due: e.due,
+        date: e.date,
+        text: e.text.clone(),
+        file: path.to_string(),
+        line: e.line,
+    }
+}
+
+/// Tallies by day from (day, gave, got) in day order.
+fn tallies(sorted: impl Iterator<Item = (NaiveDate, bool, bool)>) -> BTreeMap<NaiveDate, Tally> {
+    let mut out: Vec<(NaiveDate, Tally)> = Vec::new();
+    for (day, gave, got) in sorted {
+        match out.last_mut() {
+            Some((d, t)) if *d == day => t.add(gave, got, true),
+            _ => {
+                let mut t = Tally::default();
+                t.add(gave, got, true);
+                out.push((day, t));
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// The person pages among `notes`, in path order.
@@ -203,21 +241,126 @@ pub fn pages(notes: &[NoteFacts]) -> Vec<(&str, &crate::model::PageFacts)> {
 }
 
 impl Ledger {
-    /// The ledger of all `notes`.
+    /// The ledger of all `notes`: what updating an empty ledger with each
+    /// note would give, computed with every mention key resolved once and
+    /// people as numbers (in handle order), not strings.
     pub fn derive(notes: &[NoteFacts], cfg: &Config) -> Ledger {
         let claims = Claims::new(pages(notes), cfg);
-        let resolver = Resolver::new(&claims, at_keys(notes));
-        let parts: Vec<Contribution<'_>> = notes
-            .par_iter()
-            .map(|n| contribution(n, &resolver))
-            .collect();
-        let mut l = Ledger::default();
+        // Every mention key, numbered, with its uses; every mention as the
+        // number of its key (twice it, plus one for a wikilink).
+        let mut key_number: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut keys: Vec<(&str, KeyUse)> = Vec::new();
+        let mut flat: Vec<u32> = Vec::new();
+        let mut offsets: Vec<usize> = Vec::with_capacity(notes.len());
         for n in notes {
-            l.count_keys(n, true);
+            offsets.push(flat.len());
+            for m in n.entries.iter().flat_map(|e| &e.mentions) {
+                let id = *key_number.entry(&m.key).or_insert_with(|| {
+                    keys.push((&m.key, KeyUse::default()));
+                    u32::try_from(keys.len() - 1).unwrap_or(u32::MAX)
+                });
+                let used = &mut keys[id as usize].1;
+                if m.wikilink {
+                    used.link += 1;
+                } else {
+                    used.at += 1;
+                }
+                flat.push(id * 2 + u32::from(m.wikilink));
+            }
         }
+        drop(key_number);
+        let resolver = Resolver::new(
+            &claims,
+            keys.iter().filter(|(_, u)| u.at > 0).map(|(k, _)| *k),
+        );
+        // Each key resolved once, as `@key` and as `[[key]]`.
+        let resolved: Vec<Option<&str>> = keys
+            .iter()
+            .flat_map(|&(k, u)| {
+                [
+                    (u.at > 0).then(|| claims.canonical(k)),
+                    (u.link > 0).then(|| resolver.resolve_link(k)).flatten(),
+                ]
+            })
+            .collect();
+        // People numbered in handle order, so numbers sort like handles.
+        let mut handles: Vec<&str> = resolved
+            .iter()
+            .flatten()
+            .copied()
+            .chain(claims.pages.keys().map(String::as_str))
+            .chain(pages(notes).into_iter().map(|(_, p)| p.handle.as_str()))
+            .collect();
+        handles.sort_unstable();
+        handles.dedup();
+        let number = |h: &str| {
+            handles
+                .binary_search(&h)
+                .ok()
+                .and_then(|i| u32::try_from(i).ok())
+        };
+        let person: Vec<Option<u32>> = resolved.iter().map(|h| h.and_then(number)).collect();
+        let parts: Vec<Contribution<'_, u32>> = notes
+            .par_iter()
+            .zip(offsets.par_iter())
+            .map(|(n, &at)| {
+                let page = n.page.as_ref().and_then(|p| number(&p.handle));
+                let mut next = flat[at..].iter();
+                contribution_with(n, page, |_| next.next().and_then(|&k| person[k as usize]))
+            })
+            .collect();
+        // The sums `apply` would make, by person number.
+        let mut l = Ledger::default();
+        let mut mentions = vec![0u32; handles.len()];
+        let mut touches: Vec<(u32, NaiveDate, bool, bool)> = Vec::new();
+        let mut days: Vec<(NaiveDate, bool, bool)> = Vec::new();
         for c in &parts {
-            l.apply(c, true);
+            for &p in &c.mentions {
+                mentions[p as usize] += 1;
+            }
+            touches.extend_from_slice(&c.touches);
+            days.extend_from_slice(&c.days);
         }
+        touches.sort_unstable_by_key(|t| (t.0, t.1));
+        days.sort_unstable_by_key(|d| d.0);
+        l.days = tallies(days.iter().map(|&(d, gave, got)| (d, gave, got)));
+        let mut per_person: Vec<BTreeMap<NaiveDate, Tally>> = vec![BTreeMap::new(); handles.len()];
+        for run in touches.chunk_by(|a, b| a.0 == b.0) {
+            per_person[run[0].0 as usize] =
+                tallies(run.iter().map(|&(_, d, gave, got)| (d, gave, got)));
+        }
+        l.people = handles
+            .iter()
+            .zip(mentions.into_iter().zip(per_person))
+            .filter(|(_, (m, d))| *m > 0 || !d.is_empty())
+            .map(|(&h, (mentions, days))| {
+                (
+                    h.to_string(),
+                    PersonState {
+                        person: Person::mentioned(h),
+                        mentions,
+                        days,
+                    },
+                )
+            })
+            .collect();
+        l.keys = keys.iter().map(|&(k, u)| (k.to_string(), u)).collect();
+        for c in parts {
+            for (people, e) in c.tasks {
+                let people = people
+                    .iter()
+                    .map(|&p| handles[p as usize].to_string())
+                    .collect();
+                l.tasks.push(open_task(c.path, people, e));
+            }
+            if !c.errors.is_empty() {
+                l.note_errors.insert(c.path.to_string(), c.errors);
+            }
+        }
+        l.tasks
+            .sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
+        l.tasks
+            .dedup_by(|a, b| a.file == b.file && a.line == b.line);
         l.finish(&claims);
         l
     }
@@ -225,14 +368,19 @@ impl Ledger {
     /// Adds (`up`) or removes the mention keys `note` writes.
     pub fn count_keys(&mut self, note: &NoteFacts, up: bool) {
         for m in note.entries.iter().flat_map(|e| &e.mentions) {
-            let k = (m.key.clone(), m.wikilink);
-            if up {
-                *self.keys.entry(k).or_default() += 1;
-            } else if let Some(n) = self.keys.get_mut(&k) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    self.keys.remove(&k);
-                }
+            let slot = match self.keys.get_mut(m.key.as_str()) {
+                Some(k) => k,
+                None if up => self.keys.entry(m.key.clone()).or_default(),
+                None => continue,
+            };
+            let n = if m.wikilink {
+                &mut slot.link
+            } else {
+                &mut slot.at
+            };
+            *n = if up { *n + 1 } else { n.saturating_sub(1) };
+            if slot.at == 0 && slot.link == 0 {
+                self.keys.remove(m.key.as_str());
             }
         }
     }
@@ -241,21 +389,21 @@ impl Ledger {
     pub fn at_keys(&self) -> impl Iterator<Item = &str> {
         self.keys
             .iter()
-            .filter(|((_, wikilink), n)| !wikilink && **n > 0)
-            .map(|((k, _), _)| k.as_str())
+            .filter(|(_, u)| u.at > 0)
+            .map(|(k, _)| k.as_str())
     }
 
     /// The wikilink targets in use.
     pub fn link_keys(&self) -> impl Iterator<Item = &str> {
         self.keys
-            .keys()
-            .filter(|(_, wikilink)| *wikilink)
+            .iter()
+            .filter(|(_, u)| u.link > 0)
             .map(|(k, _)| k.as_str())
     }
 
     /// Adds (`up`) or subtracts a note's contribution (not its keys: see
     /// [`Ledger::count_keys`]).
-    pub fn apply(&mut self, c: &Contribution<'_>, up: bool) {
+    pub fn apply(&mut self, c: &Contribution<'_, &str>, up: bool) {
         for &h in &c.mentions {
             let p = self.person_mut(h);
             p.mentions = if up {
@@ -279,12 +427,18 @@ impl Ledger {
                 self.days.remove(&day);
             }
         }
-        for t in &c.tasks {
-            let key = (t.file.clone(), t.line);
-            if up {
-                self.tasks.insert(key, t.clone());
-            } else {
-                self.tasks.remove(&key);
+        for (people, e) in &c.tasks {
+            let at = self
+                .tasks
+                .binary_search_by(|x| (x.file.as_str(), x.line).cmp(&(c.path, e.line)));
+            let task = || open_task(c.path, people.iter().map(|p| (*p).to_string()).collect(), e);
+            match (at, up) {
+                (Err(i), true) => self.tasks.insert(i, task()),
+                (Ok(i), true) => self.tasks[i] = task(),
+                (Ok(i), false) => {
+                    self.tasks.remove(i);
+                }
+                (Err(_), false) => {}
             }
         }
         if up {
@@ -344,6 +498,16 @@ impl Ledger {
 pub(crate) mod tests {
     use super::*;
     use crate::parse::parse_note;
+
+    /// Every `@`-mention key written in `notes`.
+    fn at_keys(notes: &[NoteFacts]) -> impl Iterator<Item = &str> {
+        notes
+            .iter()
+            .flat_map(|n| &n.entries)
+            .flat_map(|e| &e.mentions)
+            .filter(|m| !m.wikilink)
+            .map(|m| m.key.as_str())
+    }
 
     /// Parses `(path, text)` pairs.
     pub(crate) fn notes(files: &[(&str, &str)], cfg: &Config) -> Vec<NoteFacts> {

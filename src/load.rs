@@ -9,7 +9,6 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::model::{Diagnostic, NoteFacts};
-use crate::parse::parse_note;
 use crate::walk::{read_note, walk, Loaded, NoteFile};
 
 /// What a load saw and did, for `relnotes index`.
@@ -24,9 +23,7 @@ pub struct Stats {
 /// The facts of one note's text, as every path keeps them: parsed, and
 /// pruned of entries that change no answer.
 pub fn note_facts(rel: &str, text: &str, cfg: &Config) -> NoteFacts {
-    let mut facts = parse_note(rel, text, &cfg.parse);
-    facts.prune();
-    facts
+    crate::parse::parse_note_pruned(rel, text, &cfg.parse)
 }
 
 /// Reads and parses one note; `None` when it is skipped or a report.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use relnotes::app::{run, Ctx};
-use relnotes::cli::Cli;
+use relnotes::cli::{Cli, Command};
 use relnotes::error::{Error, Exit};
 
 fn main() -> ExitCode {
@@ -38,6 +38,15 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Usage.code());
         }
     };
+    // `RUST_LOG=relnotes=debug` shows where a run's time goes; the daemon
+    // sets up its own log.
+    if std::env::var_os("RUST_LOG").is_some() && !matches!(cli.command, Command::Watch { .. }) {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(io::stderr)
+            .with_target(false)
+            .try_init();
+    }
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     let mut out = io::BufWriter::new(stdout.lock());

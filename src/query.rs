@@ -262,7 +262,7 @@ impl<'l> Answers<'l> {
     pub fn commitments(&self) -> Vec<Commitment> {
         self.ledger
             .tasks
-            .values()
+            .iter()
             .map(|t| Commitment {
                 people: t.people.clone(),
                 due: t.due,

@@ -185,10 +185,13 @@ impl<'c> Resolver<'c> {
     /// A resolver for `claims`, where `at_keys` are the `@`-mention keys
     /// written anywhere in the notes (as written, any number of times).
     pub fn new<'k>(claims: &'c Claims, at_keys: impl IntoIterator<Item = &'k str>) -> Resolver<'c> {
-        let mentioned: FxHashSet<String> = at_keys
-            .into_iter()
-            .map(|k| claims.canonical(k).to_string())
-            .collect();
+        let mut mentioned: FxHashSet<String> = FxHashSet::default();
+        for k in at_keys {
+            let c = claims.canonical(k);
+            if !mentioned.contains(c) {
+                mentioned.insert(c.to_string());
+            }
+        }
         let mut link_names: FxHashMap<String, &'c str> = FxHashMap::default();
         let mut by_page: Vec<&Person> = claims.pages.values().collect();
         by_page.sort_by(|a, b| a.page.cmp(&b.page));

@@ -14,6 +14,17 @@ use crate::ledger::Ledger;
 use crate::model::{Diagnostic, NoteFacts};
 use crate::vault::Vault;
 
+/// How to open the index.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    /// Start from nothing: parse every note again.
+    pub rebuild: bool,
+    /// Draw a progress bar on stderr for a long parse.
+    pub progress: bool,
+    /// Check all of the index file, not only what every run reads.
+    pub thorough: bool,
+}
+
 /// The index (or memory) a command answers from.
 pub struct Source {
     pub index: Option<Index>,
@@ -41,21 +52,20 @@ impl Source {
         root: &Path,
         cfg: &Config,
         today: NaiveDate,
-        rebuild: bool,
-        progress: bool,
+        opts: OpenOptions,
         note: &mut dyn FnMut(String),
     ) -> Source {
         let mut src = Source::empty();
         match path {
             None => note("no cache folder for the index; answering from memory".to_string()),
-            Some(path) => match Index::open(path) {
+            Some(path) => match Index::open(path, opts.thorough) {
                 Err(e) => note(format!("cannot use the index: {e}; answering from memory")),
                 Ok((idx, warnings)) => {
                     for w in warnings {
                         note(w);
                     }
                     src.index = Some(idx);
-                    if src.sync(root, cfg, today, rebuild, progress, note) {
+                    if src.sync(root, cfg, today, opts.rebuild, opts.progress, note) {
                         return src;
                     }
                 }
@@ -193,7 +203,10 @@ impl Source {
             if let Some(notes) = &self.notes {
                 self.ledger = Some(Ledger::derive(notes, cfg));
             } else if let Some(idx) = self.index.take() {
-                match index::sync::load_ledger(&idx.conn, cfg) {
+                let t = std::time::Instant::now();
+                let loaded = index::sync::load_ledger(&idx.conn, cfg);
+                tracing::debug!("load the ledger: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+                match loaded {
                     Ok(Some(l)) => {
                         self.ledger = Some(l);
                         self.index = Some(idx);
@@ -279,7 +292,7 @@ impl Source {
         if index::move_aside(path).is_err() {
             return;
         }
-        let Ok((mut idx, _)) = Index::open(path) else {
+        let Ok((mut idx, _)) = Index::open(path, false) else {
             return;
         };
         if let Ok(synced) = index::sync(&mut idx, root, cfg, &cfg.fingerprint, true, false, today) {

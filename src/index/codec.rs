@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::ledger::Tally;
+use crate::ledger::{KeyUse, Ledger, OpenTask, PersonState, Tally};
 use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, PageFacts, Severity, Task};
+use crate::resolve::Person;
 
 /// The format of every blob; bump when the layout changes.
-pub const FORMAT: u8 = 1;
+pub const FORMAT: u8 = 2;
 
 /// A blob that does not decode.
 #[derive(Debug, thiserror::Error)]
@@ -248,11 +249,7 @@ pub fn encode_note(n: &NoteFacts) -> Vec<u8> {
     }
     w.u(n.diagnostics.len() as u64);
     for d in &n.diagnostics {
-        w.s(&d.path);
-        w.u(u64::from(d.line));
-        w.u(u64::from(d.col));
-        w.u(u64::from(d.severity == Severity::Error));
-        w.s(&d.message);
+        write_diag(&mut w, d);
     }
     w.buf
 }
@@ -316,21 +313,7 @@ pub fn decode_note(b: &[u8]) -> Result<NoteFacts> {
     let nd = r.len()?;
     let mut diagnostics = Vec::with_capacity(nd);
     for _ in 0..nd {
-        let path = r.s()?;
-        let line = r.u32()?;
-        let col = r.u32()?;
-        let severity = if r.u()? != 0 {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
-        diagnostics.push(Diagnostic {
-            path,
-            line,
-            col,
-            severity,
-            message: r.s()?,
-        });
+        diagnostics.push(read_diag(&mut r)?);
     }
     r.done()?;
     Ok(NoteFacts {
@@ -341,9 +324,33 @@ pub fn decode_note(b: &[u8]) -> Result<NoteFacts> {
     })
 }
 
-/// A person's days (day, interactions, gave, got) as a blob.
-pub fn encode_days(days: &BTreeMap<NaiveDate, Tally>) -> Vec<u8> {
-    let mut w = Writer::new();
+fn write_diag(w: &mut Writer, d: &Diagnostic) {
+    w.s(&d.path);
+    w.u(u64::from(d.line));
+    w.u(u64::from(d.col));
+    w.u(u64::from(d.severity == Severity::Error));
+    w.s(&d.message);
+}
+
+fn read_diag(r: &mut Reader<'_>) -> Result<Diagnostic> {
+    let path = r.s()?;
+    let line = r.u32()?;
+    let col = r.u32()?;
+    let severity = if r.u()? != 0 {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    Ok(Diagnostic {
+        path,
+        line,
+        col,
+        severity,
+        message: r.s()?,
+    })
+}
+
+fn write_days(w: &mut Writer, days: &BTreeMap<NaiveDate, Tally>) {
     w.u(days.len() as u64);
     for (&d, t) in days {
         w.date(Some(d));
@@ -351,26 +358,117 @@ pub fn encode_days(days: &BTreeMap<NaiveDate, Tally>) -> Vec<u8> {
         w.u(u64::from(t.gave));
         w.u(u64::from(t.got));
     }
-    w.buf
 }
 
-pub fn decode_days(b: &[u8]) -> Result<BTreeMap<NaiveDate, Tally>> {
-    let mut r = Reader::new(b)?;
+fn read_days(r: &mut Reader<'_>) -> Result<BTreeMap<NaiveDate, Tally>> {
     let n = r.len()?;
-    let mut out = BTreeMap::new();
+    let mut v = Vec::with_capacity(n);
     for _ in 0..n {
         let d = r.date()?.ok_or(CodecError("missing day"))?;
-        out.insert(
+        v.push((
             d,
             Tally {
                 n: r.u32()?,
                 gave: r.u32()?,
                 got: r.u32()?,
             },
-        );
+        ));
+    }
+    if !v.windows(2).all(|w| w[0].0 < w[1].0) {
+        return Err(CodecError("days out of order"));
+    }
+    // Sorted: built in one pass.
+    Ok(v.into_iter().collect())
+}
+
+/// The ledger (all but what the claims of the pages give back) as a blob:
+/// what a run that needs answers reads back in one go.
+pub fn encode_ledger(l: &Ledger) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u(l.people.len() as u64);
+    for (h, p) in &l.people {
+        w.s(h);
+        w.u(u64::from(p.mentions));
+        write_days(&mut w, &p.days);
+    }
+    write_days(&mut w, &l.days);
+    w.u(l.tasks.len() as u64);
+    for t in &l.tasks {
+        w.strs(&t.people);
+        w.date(t.due);
+        w.date(t.date);
+        w.s(&t.text);
+        w.s(&t.file);
+        w.u(u64::from(t.line));
+    }
+    w.u(l.keys.len() as u64);
+    for (k, u) in &l.keys {
+        w.s(k);
+        w.u(u64::from(u.at));
+        w.u(u64::from(u.link));
+    }
+    let errors: Vec<&Diagnostic> = l.note_errors.values().flatten().collect();
+    w.u(errors.len() as u64);
+    for d in errors {
+        write_diag(&mut w, d);
+    }
+    w.buf
+}
+
+pub fn decode_ledger(b: &[u8]) -> Result<Ledger> {
+    let mut r = Reader::new(b)?;
+    let mut l = Ledger::default();
+    let n = r.len()?;
+    let mut people = Vec::with_capacity(n);
+    for _ in 0..n {
+        let handle = r.s()?;
+        let mentions = r.u32()?;
+        let days = read_days(&mut r)?;
+        people.push((
+            handle.clone(),
+            PersonState {
+                person: Person::mentioned(&handle),
+                mentions,
+                days,
+            },
+        ));
+    }
+    if !people.windows(2).all(|w| w[0].0 < w[1].0) {
+        return Err(CodecError("people out of order"));
+    }
+    l.people = people.into_iter().collect();
+    l.days = read_days(&mut r)?;
+    let n = r.len()?;
+    l.tasks.reserve(n);
+    for _ in 0..n {
+        l.tasks.push(OpenTask {
+            people: r.strs()?,
+            due: r.date()?,
+            date: r.date()?,
+            text: r.s()?,
+            file: r.s()?,
+            line: r.u32()?,
+        });
+    }
+    let n = r.len()?;
+    let mut keys = Vec::with_capacity(n);
+    for _ in 0..n {
+        keys.push((
+            r.s()?,
+            KeyUse {
+                at: r.u32()?,
+                link: r.u32()?,
+            },
+        ));
+    }
+    l.keys = keys.into_iter().collect();
+    let n = r.len()?;
+    for _ in 0..n {
+        let d = read_diag(&mut r)?;
+        l.note_errors.entry(d.path.clone()).or_default().push(d);
     }
     r.done()?;
-    Ok(out)
+    Ok(l)
 }
 
 #[cfg(test)]
@@ -402,18 +500,32 @@ mod tests {
     }
 
     #[test]
-    fn days_round_trip() {
-        let mut days = BTreeMap::new();
-        for (d, n) in [("2026-11-20", 3), ("1999-01-01", 1), ("2027-02-28", 7)] {
-            days.insert(
-                crate::dates::parse_iso(d).unwrap(),
-                Tally {
-                    n,
-                    gave: n / 2,
-                    got: 1,
-                },
-            );
+    fn ledgers_round_trip() {
+        let cfg = Config::default();
+        let files = [
+            (
+                "people/a.md",
+                "---\naliases: [ace]\n---\n- 2026-11-01 coffee #got\n",
+            ),
+            (
+                "2026-11-20.md",
+                "- @ace @b #gave\n- [ ] send @b x due:+3d\n",
+            ),
+            ("x.md", "---\nbad: [\n---\n- [[a]] and @c in 2027\n"),
+        ];
+        let notes = crate::ledger::tests::notes(&files, &cfg);
+        let l = crate::ledger::Ledger::derive(&notes, &cfg);
+        let b = encode_ledger(&l);
+        let mut back = decode_ledger(&b).unwrap();
+        // Page facts and aliases come back from the claims, not the blob.
+        back.finish(&crate::resolve::Claims::new(
+            crate::ledger::pages(&notes),
+            &cfg,
+        ));
+        assert_eq!(back, l);
+        assert!(!l.note_errors.is_empty());
+        for cut in 0..b.len() {
+            assert!(decode_ledger(&b[..cut]).is_err(), "cut at {cut}");
         }
-        assert_eq!(decode_days(&encode_days(&days)).unwrap(), days);
     }
 }

@@ -113,7 +113,8 @@ pub fn move_aside(path: &Path) -> Result<(), IndexError> {
 impl Index {
     /// Opens (or creates) the index at `path`. A doubtful index is moved
     /// aside with its `-wal`/`-shm` and rebuilt; the warning says so.
-    pub fn open(path: &Path) -> Result<(Index, Vec<String>), IndexError> {
+    /// `thorough` runs SQLite's quick check on all of it, not only `meta`.
+    pub fn open(path: &Path, thorough: bool) -> Result<(Index, Vec<String>), IndexError> {
         let mut warnings = Vec::new();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
@@ -122,7 +123,13 @@ impl Index {
             })?;
         }
         for attempt in 0..2 {
-            match open_conn(path) {
+            let t = std::time::Instant::now();
+            let opened = open_conn(path, thorough);
+            tracing::debug!(
+                "open and check the index: {:.1} ms",
+                t.elapsed().as_secs_f64() * 1e3
+            );
+            match opened {
                 Ok(conn) => {
                     return Ok((
                         Index {
@@ -166,6 +173,14 @@ impl Index {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
+    }
+
+    /// Whether a sync has written the ledger.
+    pub fn has_ledger(&self) -> rusqlite::Result<bool> {
+        self.conn
+            .query_row("SELECT 1 FROM ledger WHERE id = 1", [], |_| Ok(()))
+            .optional()
+            .map(|r| r.is_some())
     }
 
     /// The generation: bumped by every sync that changes anything.
@@ -221,7 +236,7 @@ impl Index {
     }
 }
 
-fn open_conn(path: &Path) -> Result<Connection, OpenError> {
+fn open_conn(path: &Path, thorough: bool) -> Result<Connection, OpenError> {
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.len() > 0 && meta.len() < 512 {
             return Err(OpenError::Doubtful("truncated file".into()));
@@ -236,24 +251,25 @@ fn open_conn(path: &Path) -> Result<Connection, OpenError> {
             "cannot use WAL mode (got {mode}); is this a network filesystem?"
         ))));
     }
-    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    // Reads through a memory map: a run reads much and writes little.
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA mmap_size = 1073741824;",
+    )?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    // Every run reads `meta` and `files`: check them (and the schema) on
-    // open. `facts` is checked where it is read: a row that fails to load
-    // sends the whole index to a rebuild.
-    if version == schema::VERSION {
-        for table in ["meta", "files"] {
-            let check: String =
-                conn.query_row(&format!("PRAGMA quick_check({table})"), [], |r| r.get(0))?;
-            if check != "ok" {
-                return Err(OpenError::Doubtful(format!("quick_check: {check}")));
-            }
-        }
+    // A quick check of the whole file costs more than the rest of a run
+    // that changed nothing (17 ms at 10,000 notes), so an ordinary run
+    // checks `meta` here and verifies the rest by reading it: the files
+    // table in full on every sync, the ledger and facts when they are used;
+    // SQLite reports a damaged page as an error, and the index is moved
+    // aside and rebuilt. `relnotes index` and the daemon's start check all.
+    let check = if thorough || version != schema::VERSION {
+        "PRAGMA quick_check"
     } else {
-        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        if check != "ok" {
-            return Err(OpenError::Doubtful(format!("quick_check: {check}")));
-        }
+        "PRAGMA quick_check(meta)"
+    };
+    let verdict: String = conn.query_row(check, [], |r| r.get(0))?;
+    if verdict != "ok" {
+        return Err(OpenError::Doubtful(format!("quick_check: {verdict}")));
     }
     if version > schema::VERSION {
         return Err(OpenError::Doubtful(format!(

@@ -43,8 +43,7 @@ CREATE TABLE pages (
 );
 
 -- Everyone, resolved across notes. Counts and dates are as of `meta.today`
--- (the day of the last sync); `days` (internal) holds their interactions
--- by day, from which any other day's answers are made.
+-- (the day of the last sync).
 CREATE TABLE people (
     handle        TEXT PRIMARY KEY,
     name          TEXT NOT NULL,
@@ -62,8 +61,7 @@ CREATE TABLE people (
     last_contact  TEXT,
     last_gave     TEXT,
     last_got      TEXT,
-    next_due      TEXT,
-    days          BLOB NOT NULL
+    next_due      TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE aliases (
@@ -92,13 +90,14 @@ CREATE TABLE days (
     got          INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Internal: every mention key as written and how often it is used.
-CREATE TABLE mention_keys (
-    key      TEXT NOT NULL,
-    wikilink INTEGER NOT NULL,
-    n        INTEGER NOT NULL,
-    PRIMARY KEY (key, wikilink)
-) WITHOUT ROWID;
+-- Internal: the ledger the answers are made from (each person's
+-- interactions by day, the day totals, open commitments, mention keys), in
+-- relnotes' binary form; `people`, `days` and `commitments` are its public
+-- face.
+CREATE TABLE ledger (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    data BLOB NOT NULL
+);
 
 -- Rendered answers, keyed by command and today; valid for one generation
 -- (bumped by every sync that changes anything).

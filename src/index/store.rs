@@ -11,27 +11,14 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::codec;
 use crate::config::Config;
-use crate::ledger::{Ledger, OpenTask, PersonState, Tally};
+use crate::ledger::Ledger;
 use crate::model::{Diagnostic, PageFacts};
 use crate::query::Answers;
-use crate::resolve::{Claims, Person};
+use crate::resolve::Claims;
 
 /// A blob that does not decode, as the SQL error the sync reports.
 pub fn damaged(e: codec::CodecError) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
-}
-
-fn date(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
-    match s {
-        None => Ok(None),
-        Some(s) => crate::dates::parse_iso(&s).map(Some).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Text,
-                format!("bad date `{s}` in the index").into(),
-            )
-        }),
-    }
 }
 
 fn iso(d: Option<NaiveDate>) -> Option<String> {
@@ -58,87 +45,13 @@ pub fn claims(pages: &[(String, PageFacts)], cfg: &Config) -> Claims {
 
 /// Reads the ledger; `None` when the index holds none (never written).
 pub fn load_ledger(conn: &Connection, claims: &Claims) -> rusqlite::Result<Option<Ledger>> {
-    let written: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'ledger'", [], |r| {
-            r.get(0)
-        })
+    let data: Option<Vec<u8>> = conn
+        .query_row("SELECT data FROM ledger WHERE id = 1", [], |r| r.get(0))
         .optional()?;
-    if written.as_deref() != Some("1") {
+    let Some(data) = data else {
         return Ok(None);
-    }
-    let mut l = Ledger::default();
-    {
-        let mut stmt = conn.prepare("SELECT handle, mentions, days FROM people")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let handle: String = r.get(0)?;
-            let days: Vec<u8> = r.get(2)?;
-            l.people.insert(
-                handle.clone(),
-                PersonState {
-                    person: Person::mentioned(&handle),
-                    mentions: r.get(1)?,
-                    days: codec::decode_days(&days).map_err(damaged)?,
-                },
-            );
-        }
-    }
-    {
-        let mut stmt = conn.prepare("SELECT day, interactions, gave, got FROM days")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let day = date(Some(r.get(0)?))?.unwrap_or_default();
-            l.days.insert(
-                day,
-                Tally {
-                    n: r.get(1)?,
-                    gave: r.get(2)?,
-                    got: r.get(3)?,
-                },
-            );
-        }
-    }
-    {
-        let mut stmt =
-            conn.prepare("SELECT file, line, people, due, date, text FROM commitments")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let file: String = r.get(0)?;
-            let line: u32 = r.get(1)?;
-            let people: String = r.get(2)?;
-            l.tasks.insert(
-                (file.clone(), line),
-                OpenTask {
-                    people: people.split(',').map(str::to_string).collect(),
-                    due: date(r.get(3)?)?,
-                    date: date(r.get(4)?)?,
-                    text: r.get(5)?,
-                    file,
-                    line,
-                },
-            );
-        }
-    }
-    {
-        let mut stmt = conn.prepare("SELECT key, wikilink, n FROM mention_keys")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            l.keys.insert((r.get(0)?, r.get(1)?), r.get(2)?);
-        }
-    }
-    let errors: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'note_errors'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let errors: Vec<Diagnostic> = errors
-        .and_then(|e| serde_json::from_str(&e).ok())
-        .unwrap_or_default();
-    for d in errors {
-        l.note_errors.entry(d.path.clone()).or_default().push(d);
-    }
+    };
+    let mut l = codec::decode_ledger(&data).map_err(damaged)?;
     l.finish(claims);
     Ok(Some(l))
 }
@@ -148,20 +61,16 @@ pub fn load_ledger(conn: &Connection, claims: &Claims) -> rusqlite::Result<Optio
 pub struct Touched {
     pub people: BTreeSet<String>,
     pub days: BTreeSet<NaiveDate>,
-    pub keys: BTreeSet<(String, bool)>,
     /// Paths whose commitments are rewritten.
     pub files: BTreeSet<String>,
 }
 
 impl Touched {
     /// Records what a note's contribution touches.
-    pub fn note(&mut self, n: &crate::model::NoteFacts, c: &crate::ledger::Contribution<'_>) {
+    pub fn note(&mut self, n: &crate::model::NoteFacts, c: &crate::ledger::Contribution<'_, &str>) {
         self.people.extend(c.handles().map(str::to_string));
         self.days.extend(c.days());
         self.files.insert(n.path.clone());
-        for m in n.entries.iter().flat_map(|e| &e.mentions) {
-            self.keys.insert((m.key.clone(), m.wikilink));
-        }
     }
 }
 
@@ -173,20 +82,23 @@ pub fn save_full(
     today: NaiveDate,
 ) -> rusqlite::Result<()> {
     conn.execute_batch(
-        "DELETE FROM people; DELETE FROM aliases; DELETE FROM commitments;
-         DELETE FROM days; DELETE FROM mention_keys;",
+        "DELETE FROM people; DELETE FROM aliases; DELETE FROM commitments; DELETE FROM days;",
     )?;
     let all = Touched {
         people: l.people.keys().cloned().collect(),
         days: l.days.keys().copied().collect(),
-        keys: l.keys.keys().cloned().collect(),
-        files: BTreeSet::new(),
+        ..Touched::default()
     };
+    let t0 = std::time::Instant::now();
     write(conn, l, &all, cfg, today)?;
+    tracing::debug!(
+        "save: people and days: {:.1} ms",
+        t0.elapsed().as_secs_f64() * 1e3
+    );
     let mut ins = conn.prepare(
         "INSERT INTO commitments (file, line, people, due, date, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    for t in l.tasks.values() {
+    for t in &l.tasks {
         ins.execute(params![
             t.file,
             t.line,
@@ -202,6 +114,10 @@ pub fn save_full(
             ins.execute(params![a, p.person.handle])?;
         }
     }
+    tracing::debug!(
+        "save: commitments and aliases: {:.1} ms",
+        t0.elapsed().as_secs_f64() * 1e3
+    );
     write_meta(conn, l)
 }
 
@@ -220,11 +136,8 @@ pub fn save_delta(
     )?;
     for f in &touched.files {
         del.execute([f])?;
-        for t in l
-            .tasks
-            .range((f.clone(), 0)..=(f.clone(), u32::MAX))
-            .map(|(_, t)| t)
-        {
+        let start = l.tasks.partition_point(|t| t.file < *f);
+        for t in l.tasks[start..].iter().take_while(|t| t.file == *f) {
             ins.execute(params![
                 t.file,
                 t.line,
@@ -263,12 +176,12 @@ fn write(
     let mut put = conn.prepare(
         "INSERT OR REPLACE INTO people (handle, name, page, circles, cadence, birthday, org, email,
              mentions, interactions, gave, got, first_contact, last_contact, last_gave, last_got,
-             next_due, days)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             next_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     let mut del = conn.prepare("DELETE FROM people WHERE handle = ?1")?;
     for h in &touched.people {
-        let (Some(ps), Some(p)) = (l.people.get(h), answers.person(h)) else {
+        let Some(p) = answers.person(h) else {
             del.execute([h])?;
             continue;
         };
@@ -290,7 +203,6 @@ fn write(
             iso(p.last_gave),
             iso(p.last_got),
             iso(p.next_due),
-            codec::encode_days(&ps.days)
         ])?;
     }
     let mut put = conn.prepare(
@@ -304,32 +216,20 @@ fn write(
             None => del.execute([day])?,
         };
     }
-    let mut put =
-        conn.prepare("INSERT OR REPLACE INTO mention_keys (key, wikilink, n) VALUES (?1, ?2, ?3)")?;
-    let mut del = conn.prepare("DELETE FROM mention_keys WHERE key = ?1 AND wikilink = ?2")?;
-    for k in &touched.keys {
-        match l.keys.get(k) {
-            Some(n) => put.execute(params![k.0, k.1, n])?,
-            None => del.execute(params![k.0, k.1])?,
-        };
-    }
     Ok(())
 }
 
+/// The ledger's snapshot, and the errors every command reports (read
+/// without loading the ledger when an answer comes from the store).
 fn write_meta(conn: &Connection, l: &Ledger) -> rusqlite::Result<()> {
-    let note_errors: Vec<&Diagnostic> = l.note_errors.values().flatten().collect();
-    let errors: Vec<&Diagnostic> = l.errors().collect();
-    let mut set = conn.prepare(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+    conn.execute(
+        "INSERT OR REPLACE INTO ledger (id, data) VALUES (1, ?1)",
+        [codec::encode_ledger(l)],
     )?;
-    set.execute(params![
-        "note_errors",
-        serde_json::to_string(&note_errors).unwrap_or_else(|_| "[]".into())
-    ])?;
-    set.execute(params![
-        "errors",
-        serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into())
-    ])?;
-    set.execute(params!["ledger", "1"])?;
+    let errors: Vec<&Diagnostic> = l.errors().collect();
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('errors', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
+        [serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into())],
+    )?;
     Ok(())
 }

@@ -11,12 +11,13 @@
 //! always re-hashed. An edit whose mtime was put back (`touch -d`,
 //! `rsync -t`) still changes the ctime.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::{params, Connection};
 
 use super::store::{self, damaged, Touched};
@@ -25,7 +26,7 @@ use crate::config::Config;
 use crate::ledger::{contribution, Ledger};
 use crate::model::{Diagnostic, NoteFacts};
 use crate::resolve::Resolver;
-use crate::walk::{decode, read_bytes, walk, Loaded, NoteFile};
+use crate::walk::{decode, read_bytes, walk, Loaded, NoteFile, Stat};
 
 /// Files whose mtime is within this of the last sync are re-hashed: the
 /// coarsest common timestamp granularity (FAT, some network filesystems).
@@ -67,58 +68,10 @@ pub struct Synced {
     pub incomplete: bool,
 }
 
-/// A file's stat as the index keeps it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stat {
-    size: i64,
-    mtime_ns: i64,
-    ctime_ns: i64,
-    inode: i64,
-}
-
-fn stat(path: &Path) -> std::io::Result<Stat> {
-    let m = std::fs::metadata(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Ok(Stat {
-            size: i64::try_from(m.size()).unwrap_or(i64::MAX),
-            mtime_ns: m
-                .mtime()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(m.mtime_nsec()),
-            ctime_ns: m
-                .ctime()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(m.ctime_nsec()),
-            inode: i64::try_from(m.ino()).unwrap_or(i64::MAX),
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        let ns = |t: std::io::Result<SystemTime>| {
-            t.ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-        };
-        Ok(Stat {
-            size: i64::try_from(m.len()).unwrap_or(i64::MAX),
-            mtime_ns: ns(m.modified()),
-            ctime_ns: ns(m.created()),
-            inode: 0,
-        })
-    }
-}
-
 fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-}
-
-struct Row {
-    stat: Stat,
-    hash: Vec<u8>,
 }
 
 /// What reading a changed candidate found.
@@ -213,42 +166,94 @@ pub fn sync(
     let full = rebuild
         || idx.meta("parser_version")?.as_deref() != Some(schema::PARSER_VERSION)
         || idx.meta("config")?.as_deref() != Some(fingerprint)
-        || idx.meta("ledger")?.as_deref() != Some("1");
+        || !idx.has_ledger()?;
     stats.full = full;
     let last_sync_ns: i64 = idx
         .meta("last_sync_ns")?
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
 
+    let lap = Lap::new();
     let w = walk(root, cfg);
     stats.seen = w.files.len();
-    let rows = if full {
-        HashMap::new()
-    } else {
-        read_rows(&idx.conn)?
-    };
-
-    // Stat every note; a file that vanished since the walk keeps its row.
-    let stats_now: Vec<Option<Stat>> = w.files.par_iter().map(|f| stat(&f.abs).ok()).collect();
+    lap.done("walk");
+    // The walk and the files table are both in byte order of the paths:
+    // one merge finds what is unchanged, changed, new and gone, and copies
+    // nothing for the unchanged.
     let mut incomplete = w.incomplete;
-    let mut candidates: Vec<(&NoteFile, Stat)> = Vec::new();
-    for (f, st) in w.files.iter().zip(&stats_now) {
-        let Some(st) = *st else {
-            incomplete = true;
-            continue;
-        };
-        match rows.get(&f.rel) {
-            Some(r) if r.stat == st && st.mtime_ns.saturating_add(RACY_NS) < last_sync_ns => {
-                stats.unchanged += 1;
+    let mut candidates: Vec<(&NoteFile, Stat, Option<Vec<u8>>)> = Vec::new();
+    let mut gone: Vec<String> = Vec::new();
+    {
+        let mut stmt = idx.conn.prepare(
+            "SELECT path, size, mtime_ns, ctime_ns, inode, hash FROM files ORDER BY path",
+        )?;
+        let mut rows = if full { None } else { Some(stmt.query([])?) };
+        let row_next = |rows: &mut Option<rusqlite::Rows<'_>>| -> rusqlite::Result<bool> {
+            match rows {
+                Some(r) => Ok(r.next()?.is_some()),
+                None => Ok(false),
             }
-            _ => candidates.push((f, st)),
+        };
+        let mut have_row = row_next(&mut rows)?;
+        for f in &w.files {
+            // Rows before this file are gone from disk.
+            let mut matched = None;
+            while have_row {
+                let Some(r) = rows.as_ref().and_then(|r| r.get()) else {
+                    break;
+                };
+                let path = r.get_ref(0)?.as_str()?;
+                match path.cmp(f.rel.as_str()) {
+                    std::cmp::Ordering::Less => {
+                        gone.push(path.to_string());
+                        have_row = row_next(&mut rows)?;
+                    }
+                    std::cmp::Ordering::Equal => {
+                        let st = Stat {
+                            size: r.get(1)?,
+                            mtime_ns: r.get(2)?,
+                            ctime_ns: r.get(3)?,
+                            inode: r.get(4)?,
+                        };
+                        let unchanged = f.stat == Some(st)
+                            && st.mtime_ns.saturating_add(RACY_NS) < last_sync_ns;
+                        matched = Some(if unchanged {
+                            None
+                        } else {
+                            Some(r.get::<_, Vec<u8>>(5)?)
+                        });
+                        have_row = row_next(&mut rows)?;
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            let Some(st) = f.stat else {
+                // Gone between its folder's listing and its stat: its row
+                // (if any) stays until a sync sees it settled.
+                incomplete = true;
+                continue;
+            };
+            match matched {
+                Some(None) => stats.unchanged += 1,
+                Some(Some(hash)) => candidates.push((f, st, Some(hash))),
+                None => candidates.push((f, st, None)),
+            }
+        }
+        while have_row {
+            let Some(r) = rows.as_ref().and_then(|r| r.get()) else {
+                break;
+            };
+            gone.push(r.get_ref(0)?.as_str()?.to_string());
+            have_row = row_next(&mut rows)?;
         }
     }
+    lap.done("compare with the files table");
     let pb = progress_bar(candidates.len(), progress);
     let outcomes: Vec<Outcome> = candidates
         .par_iter()
-        .map(|(f, _)| {
-            let o = examine(f, rows.get(&f.rel).map(|r| r.hash.as_slice()), cfg);
+        .map(|(f, _, old_hash)| {
+            let o = examine(f, old_hash.as_deref(), cfg);
             if let Some(pb) = &pb {
                 pb.inc(1);
             }
@@ -258,14 +263,12 @@ pub fn sync(
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
+    lap.done("read, hash and parse what changed");
+    // What could not be seen is not known to be gone.
     let removed: Vec<&String> = if w.incomplete {
-        // What could not be seen is not known to be gone.
         Vec::new()
     } else {
-        let seen: HashSet<&str> = w.files.iter().map(|f| f.rel.as_str()).collect();
-        let mut r: Vec<&String> = rows.keys().filter(|p| !seen.contains(p.as_str())).collect();
-        r.sort();
-        r
+        gone.iter().collect()
     };
     stats.removed = removed.len();
     for o in &outcomes {
@@ -302,7 +305,7 @@ pub fn sync(
                 .iter()
                 .zip(&outcomes)
                 .filter(|(_, o)| matches!(o, Outcome::New { .. }))
-                .map(|((f, _), _)| &f.rel);
+                .map(|((f, _, _), _)| &f.rel);
             for path in changed.chain(removed.iter().copied()) {
                 let data: Option<Vec<u8>> =
                     get.query_row([path], |r| r.get(0))
@@ -326,7 +329,9 @@ pub fn sync(
             tx.execute("DELETE FROM facts", [])?;
             tx.execute("DELETE FROM files", [])?;
         }
+        lap.done("read the old facts and pages");
         write_files(&tx, &candidates, &outcomes, &removed)?;
+        lap.done("write files and facts");
         let fresh: Vec<NoteFacts> = outcomes
             .into_iter()
             .filter_map(|o| match o {
@@ -342,14 +347,18 @@ pub fn sync(
         };
         if full {
             let l = Ledger::derive(&fresh, cfg);
+            lap.done("derive the ledger");
             store::save_full(&tx, &l, cfg, today)?;
             ledger = Some(l);
             all_notes = Some(fresh);
         } else if stats.changed {
             let claims = store::claims(&pages_before, cfg);
+            lap.done("claims");
             let stored = store::load_ledger(&tx, &claims)?;
+            lap.done("load the ledger");
             match stored.and_then(|l| update(l, &claims, &old, &fresh)) {
                 Some((l, touched)) => {
+                    lap.done("update the ledger");
                     store::save_delta(&tx, &l, &touched, cfg, today)?;
                     if people_stale {
                         store::refresh_people(&tx, &l, cfg, today)?;
@@ -373,6 +382,7 @@ pub fn sync(
                 ledger = Some(l);
             }
         }
+        lap.done("update and write the ledger");
         if stats.changed {
             let generation: i64 = tx
                 .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
@@ -390,6 +400,7 @@ pub fn sync(
         set("today", &today_text)?;
         set("last_sync_ns", &start_ns.to_string())?;
         tx.commit()?;
+        lap.done("commit");
     }
     stats.millis = started.elapsed().as_millis();
     Ok(Synced {
@@ -401,35 +412,27 @@ pub fn sync(
     })
 }
 
-/// The files table as the index holds it, by path.
-fn read_rows(conn: &Connection) -> rusqlite::Result<HashMap<String, Row>> {
-    let mut rows = HashMap::new();
-    let mut stmt = conn.prepare("SELECT path, size, mtime_ns, ctime_ns, inode, hash FROM files")?;
-    let it = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            Row {
-                stat: Stat {
-                    size: r.get(1)?,
-                    mtime_ns: r.get(2)?,
-                    ctime_ns: r.get(3)?,
-                    inode: r.get(4)?,
-                },
-                hash: r.get(5)?,
-            },
-        ))
-    })?;
-    for row in it {
-        let (path, row) = row?;
-        rows.insert(path, row);
+/// Logs the time each phase of a sync takes (`RUST_LOG=relnotes=debug`).
+struct Lap(std::cell::Cell<Instant>);
+
+impl Lap {
+    fn new() -> Lap {
+        Lap(std::cell::Cell::new(Instant::now()))
     }
-    Ok(rows)
+    fn done(&self, what: &str) {
+        let now = Instant::now();
+        tracing::debug!(
+            "sync: {what}: {:.1} ms",
+            (now - self.0.get()).as_secs_f64() * 1e3
+        );
+        self.0.set(now);
+    }
 }
 
 /// Writes the rows of what changed: stats, hashes, facts, pages.
 fn write_files(
     tx: &Connection,
-    candidates: &[(&NoteFile, Stat)],
+    candidates: &[(&NoteFile, Stat, Option<Vec<u8>>)],
     outcomes: &[Outcome],
     removed: &[&String],
 ) -> rusqlite::Result<()> {
@@ -449,7 +452,7 @@ fn write_files(
     let mut restat = tx.prepare(
         "UPDATE files SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5 WHERE path = ?1",
     )?;
-    for ((f, st), o) in candidates.iter().zip(outcomes) {
+    for ((f, st, _), o) in candidates.iter().zip(outcomes) {
         match o {
             Outcome::Vanished => {}
             Outcome::Same => {

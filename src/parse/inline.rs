@@ -264,6 +264,11 @@ pub fn url_ranges(text: &str) -> Vec<Range<usize>> {
     };
     let word_before = |i: usize| i > 0 && b[i - 1].is_ascii_alphanumeric();
     let mut out: Vec<Range<usize>> = Vec::new();
+    // Most entries hold no URL: two byte scans say so without setting up a
+    // substring search.
+    if !b.contains(&b':') && !b.windows(4).any(|w| w == b"www.") {
+        return out;
+    }
     for (at, _) in text.match_indices("://") {
         let mut start = at;
         while start > 0 && (b[start - 1].is_ascii_alphanumeric() || b"+.-".contains(&b[start - 1]))

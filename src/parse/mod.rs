@@ -212,6 +212,10 @@ struct NoteParser<'a> {
     skip: u32,
     /// Inside an autolink, image or wikilink: text shown but not scanned.
     opaque: u32,
+    /// Keep every entry, not only those that can change an answer.
+    keep_all: bool,
+    /// Whether this note is a person page.
+    page: bool,
 }
 
 /// The Markdown extensions relnotes reads.
@@ -225,6 +229,19 @@ fn markdown_options() -> Options {
 
 /// Parses one note. `rel` is its path relative to the root, with `/`.
 pub fn parse_note(rel: &str, src: &str, opts: &ParseOptions) -> NoteFacts {
+    parse(rel, src, opts, true)
+}
+
+/// [`parse_note`] keeping only the entries that can change an answer (the
+/// ones [`NoteFacts::prune`] keeps), and skipping the work on the rest:
+/// most of a note is prose that names no one.
+pub fn parse_note_pruned(rel: &str, src: &str, opts: &ParseOptions) -> NoteFacts {
+    let mut facts = parse(rel, src, opts, false);
+    facts.prune();
+    facts
+}
+
+fn parse(rel: &str, src: &str, opts: &ParseOptions, keep_all: bool) -> NoteFacts {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut p = NoteParser {
         path: rel,
@@ -238,8 +255,10 @@ pub fn parse_note(rel: &str, src: &str, opts: &ParseOptions) -> NoteFacts {
         diagnostics: Vec::new(),
         skip: 0,
         opaque: 0,
+        keep_all,
+        page: opts.is_person_page(rel),
     };
-    let is_page = opts.is_person_page(rel);
+    let is_page = p.page;
     let mut page = is_page.then(|| PageFacts {
         handle: path::slug(rel),
         ..PageFacts::default()
@@ -595,6 +614,18 @@ impl NoteParser<'_> {
                 }
             }
         }
+        // An entry that names no one, has no tag and no task, and is not a
+        // line on a person page is pruned: all that matters of it is its
+        // date warnings, given above. (`@` starts every mention, `#` every
+        // tag.)
+        if !self.keep_all
+            && b.task.is_none()
+            && b.wikilinks.is_empty()
+            && !(self.page && b.heading.is_none())
+            && !b.text.contains(['@', '#'])
+        {
+            return;
+        }
         if date.is_none() {
             if let Some(d) = self.headings.iter().rev().find_map(|&(_, d)| d) {
                 (date, source) = (Some(d), Some(DateSource::Heading));
@@ -681,16 +712,43 @@ impl NoteParser<'_> {
     }
 }
 
+/// `s` with runs of whitespace made one space and the ends trimmed.
 fn collapse_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
+    let mut push = |word: &str| {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(word);
+    };
+    // Byte-wise when it can be: decoding every char to ask whether it is
+    // whitespace was the parser's hottest loop. (ASCII whitespace for
+    // `char::is_whitespace` adds only the vertical tab.)
+    if s.is_ascii() && !s.contains('\u{b}') {
+        s.split_ascii_whitespace().for_each(&mut push);
+    } else {
+        s.split_whitespace().for_each(&mut push);
     }
     out
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod collapse_tests {
+    #[test]
+    fn collapse_ws_matches_split_whitespace() {
+        for s in [
+            "",
+            "  a  b\t\nc ",
+            "a\u{b}b",
+            "é  x",
+            "a\u{a0}b",
+            "\r\n x \x0c y",
+        ] {
+            let slow: Vec<&str> = s.split_whitespace().collect();
+            assert_eq!(super::collapse_ws(s), slow.join(" "), "{s:?}");
+        }
+    }
+}

@@ -449,6 +449,16 @@ mod props {
             }
         }
 
+        /// Skipping the work on prose changes nothing that is kept.
+        #[test]
+        fn pruned_parse_is_parse_then_prune(body in markdownish(), page in any::<bool>()) {
+            let path = if page { "people/x 2026-11-20.md" } else { "j/2026-11-20.md" };
+            let opts = ParseOptions::default();
+            let mut all = crate::parse::parse_note(path, &body, &opts);
+            all.prune();
+            prop_assert_eq!(crate::parse::parse_note_pruned(path, &body, &opts), all);
+        }
+
         /// Whatever surrounds it, no mention ever starts inside a code span
         /// or a code block, as pulldown-cmark itself sees them.
         #[test]

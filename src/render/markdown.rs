@@ -15,78 +15,158 @@ pub const UPCOMING_DAYS: u32 = 14;
 /// Days "Give and take" looks back.
 pub const BALANCE_DAYS: u32 = 90;
 
-/// Percent-encodes what would break a Markdown link destination.
+/// The index of the first char in `text` that `special` picks, scanning
+/// bytes (ASCII is all that is special) and decoding only C1 controls.
+fn find_special(text: &str, special: fn(u8) -> bool) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        // U+0080..U+009F (C1 controls) are 0xC2 0x80..0x9F in UTF-8.
+        if special(c) || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n))) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Appends `path`, percent-encoding what would break a Markdown link
+/// destination.
+fn push_url_path(s: &mut String, path: &str) {
+    let special = |b: u8| {
+        matches!(b, b' ' | b'(' | b')' | b'<' | b'>' | b'#' | b'%' | b'?') || b < 0x20 || b == 0x7f
+    };
+    let mut rest = path;
+    while let Some(i) = find_special(rest, special) {
+        s.push_str(&rest[..i]);
+        let c = rest[i..].chars().next().unwrap_or(' ');
+        s.push_str(match c {
+            ' ' => "%20",
+            '(' => "%28",
+            ')' => "%29",
+            '<' => "%3C",
+            '>' => "%3E",
+            '#' => "%23",
+            '%' => "%25",
+            '?' => "%3F",
+            _ => "",
+        });
+        rest = &rest[i + c.len_utf8()..];
+    }
+    s.push_str(rest);
+}
+
 fn url_path(path: &str) -> String {
     let mut s = String::with_capacity(path.len());
-    for c in path.chars() {
-        match c {
-            ' ' => s.push_str("%20"),
-            '(' => s.push_str("%28"),
-            ')' => s.push_str("%29"),
-            '<' => s.push_str("%3C"),
-            '>' => s.push_str("%3E"),
-            '#' => s.push_str("%23"),
-            '%' => s.push_str("%25"),
-            '?' => s.push_str("%3F"),
-            c if c.is_control() => {}
-            c => s.push(c),
-        }
-    }
+    push_url_path(&mut s, path);
     s
+}
+
+/// Appends `text` escaped so it shows as written, not as Markdown.
+fn push_esc(s: &mut String, text: &str) {
+    let special = |b: u8| {
+        matches!(
+            b,
+            b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'|' | b'#'
+        ) || b < 0x20
+            || b == 0x7f
+    };
+    let mut rest = text;
+    while let Some(i) = find_special(rest, special) {
+        s.push_str(&rest[..i]);
+        let c = rest[i..].chars().next().unwrap_or(' ');
+        if c.is_control() {
+            s.push(' ');
+        } else {
+            s.push('\\');
+            s.push(c);
+        }
+        rest = &rest[i + c.len_utf8()..];
+    }
+    s.push_str(rest);
 }
 
 /// Escapes text so it shows as written, not as Markdown.
 fn esc(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' => {
-                s.push('\\');
-                s.push(c);
-            }
-            c if c.is_control() => s.push(' '),
-            c => s.push(c),
-        }
-    }
+    push_esc(&mut s, text);
     s
 }
 
-/// `[file:line](base/file#Lline)`, relative to where the output lives.
+/// Appends `[file:line](base/file#Lline)`, relative to where the output
+/// lives.
+fn push_link(s: &mut String, base: &str, file: &str, line: u32) {
+    s.push('[');
+    push_esc(s, file);
+    let _ = write!(s, ":{line}](");
+    s.push_str(base);
+    push_url_path(s, file);
+    let _ = write!(s, "#L{line})");
+}
+
 fn link(base: &str, file: &str, line: u32) -> String {
-    format!("[{}:{line}]({base}{}#L{line})", esc(file), url_path(file))
+    let mut s = String::new();
+    push_link(&mut s, base, file, line);
+    s
+}
+
+/// Appends one reminder as a list item, with its line end.
+fn push_reminder(s: &mut String, base: &str, r: &Reminder) {
+    s.push_str("- **");
+    crate::dates::push_iso(s, r.due);
+    s.push_str("** ");
+    s.push_str(&overdue_text(r.overdue_days));
+    s.push_str(" — ");
+    push_esc(s, &r.text);
+    if let (Some(f), Some(l)) = (&r.file, r.line) {
+        s.push_str(" (");
+        push_link(s, base, f, l);
+        s.push(')');
+    }
+    s.push('\n');
 }
 
 fn reminder_item(base: &str, r: &Reminder) -> String {
-    let mut s = format!(
-        "- **{}** {} — {}",
-        iso(r.due),
-        overdue_text(r.overdue_days),
-        esc(&r.text)
-    );
-    if let (Some(f), Some(l)) = (&r.file, r.line) {
-        let _ = write!(s, " ({})", link(base, f, l));
-    }
+    let mut s = String::new();
+    push_reminder(&mut s, base, r);
+    s.pop();
     s
 }
 
-fn commitment_item(base: &str, c: &Commitment) -> String {
-    let when = match (c.due, c.age_days) {
-        (Some(d), _) => format!("due {}", iso(d)),
-        (None, Some(age)) => format!("open {age}d"),
-        (None, None) => "undated".to_string(),
-    };
-    format!(
-        "- {} · {} — {} ({})",
-        esc(&handles(&c.people)),
-        when,
-        esc(&c.text),
-        link(base, &c.file, c.line)
-    )
+/// Appends one open commitment as a list item, with its line end.
+fn push_commitment(s: &mut String, base: &str, c: &Commitment) {
+    s.push_str("- ");
+    for (i, h) in c.people.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('@');
+        push_esc(s, h);
+    }
+    s.push_str(" · ");
+    match (c.due, c.age_days) {
+        (Some(d), _) => {
+            s.push_str("due ");
+            crate::dates::push_iso(s, d);
+        }
+        (None, Some(age)) => {
+            let _ = write!(s, "open {age}d");
+        }
+        (None, None) => s.push_str("undated"),
+    }
+    s.push_str(" — ");
+    push_esc(s, &c.text);
+    s.push_str(" (");
+    push_link(s, base, &c.file, c.line);
+    s.push_str(")\n");
 }
 
 pub fn report(out: &mut dyn Write, a: &Answers<'_>, base: &str) -> io::Result<()> {
     let today = a.today;
-    let mut s = String::new();
+    // About two lines per commitment: one under "Open commitments", maybe
+    // one under "Due now".
+    let mut s = String::with_capacity(4096 + a.ledger.tasks.len() * 300);
     let _ = writeln!(s, "{REPORT_MARKER}");
     let _ = writeln!(s, "# Relationship report — {}", iso(today));
     let _ = writeln!(s);
@@ -105,7 +185,7 @@ pub fn report(out: &mut dyn Write, a: &Answers<'_>, base: &str) -> io::Result<()
         let _ = writeln!(s, "Nothing is due.");
     }
     for r in due_now {
-        let _ = writeln!(s, "{}", reminder_item(base, r));
+        push_reminder(&mut s, base, r);
     }
 
     let _ = writeln!(s, "\n## Who haven't I helped lately\n");
@@ -137,7 +217,7 @@ pub fn report(out: &mut dyn Write, a: &Answers<'_>, base: &str) -> io::Result<()
         let _ = writeln!(s, "No open commitments.");
     }
     for c in &open {
-        let _ = writeln!(s, "{}", commitment_item(base, c));
+        push_commitment(&mut s, base, c);
     }
 
     let _ = writeln!(s, "\n## Upcoming (next {UPCOMING_DAYS} days)\n");
@@ -146,7 +226,7 @@ pub fn report(out: &mut dyn Write, a: &Answers<'_>, base: &str) -> io::Result<()
         let _ = writeln!(s, "Nothing in the next {UPCOMING_DAYS} days.");
     }
     for r in upcoming {
-        let _ = writeln!(s, "{}", reminder_item(base, r));
+        push_reminder(&mut s, base, r);
     }
 
     let b = a.balance(BALANCE_DAYS);
@@ -274,7 +354,7 @@ pub fn show(
     }
     let _ = writeln!(s, "\n## Open commitments\n");
     for c in commitments {
-        let _ = writeln!(s, "{}", commitment_item(base, c));
+        push_commitment(&mut s, base, c);
     }
     out.write_all(s.as_bytes())
 }

@@ -184,8 +184,10 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
         &d.root,
         &d.cfg,
         d.day(),
-        false,
-        false,
+        crate::source::OpenOptions {
+            thorough: true,
+            ..Default::default()
+        },
         &mut |m| tracing::warn!("{m}"),
     );
     d.index_id = d.index_path.as_deref().and_then(file_id);
@@ -468,8 +470,10 @@ impl Daemon {
                 &self.root,
                 &self.cfg,
                 self.day(),
-                false,
-                false,
+                crate::source::OpenOptions {
+                    thorough: true,
+                    ..Default::default()
+                },
                 &mut |m| tracing::warn!("{m}"),
             );
         } else {

@@ -279,8 +279,10 @@ fn on_due_fires_once_per_reminder_per_day_across_a_restart() {
     let out = tmp.path().join("fired.log");
     let v = hook_vault(&out);
     let fired = || fs::read_to_string(&out).unwrap_or_default();
+    // A hook's line is complete once its JSON and newline are in.
+    let lines = || fired().matches('\n').count();
     let mut d = Daemon::start(&v, &[]);
-    wait_until("two hooks to run", || fired().lines().count() >= 2);
+    wait_until("two hooks to run", || lines() >= 2);
     let log = fired();
     assert!(log.contains("commitment|alice|{"), "{log}");
     assert!(log.contains("birthday|carol|{"), "{log}");
