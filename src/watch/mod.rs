@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 use crate::config::Config;
 use crate::dates::Dur;
@@ -250,12 +251,38 @@ fn init_log(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let color = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let writer = match log_file() {
+        Ok(f) => BoxMakeWriter::new(std::sync::Mutex::new(f)),
+        Err(_) => BoxMakeWriter::new(std::io::stderr),
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(color)
         .with_target(false)
         .try_init();
+}
+
+/// The log's own handle on stderr (a duplicate of it). `main` holds the
+/// process's stderr lock for the whole run, so a line logged through
+/// `std::io::stderr()` from any other thread (the `on_due` worker, notify's
+/// threads at `-vv`) would wait for that lock forever, and a stopping daemon
+/// would then wait forever for that thread.
+fn log_file() -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        Ok(std::io::stderr().as_fd().try_clone_to_owned()?.into())
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::io::AsHandle;
+        Ok(std::io::stderr().as_handle().try_clone_to_owned()?.into())
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        Err(std::io::Error::other("no way to duplicate stderr"))
+    }
 }
 
 /// A file's device and inode: tells whether the index was replaced.

@@ -1024,3 +1024,39 @@ fn a_config_change_is_picked_up_and_a_broken_one_keeps_the_old() {
     assert!(errors[0].contains(".relnotes.toml"), "{}", errors[0]);
     stop(&mut d);
 }
+
+/// A vault whose one reminder is due today, with `on_due = hook`.
+fn due_vault(hook: &str) -> Vault {
+    let v = Vault::with_files(&[("todo.md", "- [ ] Send @alice the plan due:2026-11-23\n")]);
+    v.write(
+        ".relnotes.toml",
+        format!("report = \"RELNOTES.md\"\non_due = \"{hook}\"\n"),
+    );
+    v
+}
+
+#[test]
+fn a_failing_on_due_hook_is_logged_and_the_daemon_goes_on() {
+    let v = due_vault("exit 3");
+    let mut d = Daemon::start(&v, &[]);
+    d.wait_log("`exit 3` failed", 1);
+    assert!(d.log().contains("exit status: 3"), "{}", d.log());
+    v.write("b.md", asked("bob"));
+    wait_report(&v, "| @bob |");
+    stop(&mut d);
+    d.assert_clean_log();
+}
+
+#[test]
+fn a_hanging_on_due_hook_is_killed_and_the_daemon_goes_on() {
+    let v = due_vault("sleep 30");
+    let mut d = Daemon::start(&v, &["--hook-timeout", "1"]);
+    // An edit while the hook hangs.
+    v.write("b.md", asked("bob"));
+    wait_report(&v, "| @bob |");
+    d.wait_log("still running after 1 s; killed", 1);
+    v.write("c.md", asked("carol"));
+    wait_report(&v, "| @carol |");
+    stop(&mut d);
+    d.assert_clean_log();
+}
