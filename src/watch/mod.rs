@@ -1,9 +1,11 @@
 //! `relnotes watch`: the daemon (SPEC §9). A thin shell around the same
 //! sync and answers every command uses:
 //!
-//! 1. take the per-root lock, sync, write the report, fire due hooks;
-//! 2. watch the folders a walk enters; each debounced batch of events is a
-//!    set of hints (paths to look at again), never a fact;
+//! 1. take the per-root lock; watch the folders a walk enters (before the
+//!    first sync, so nothing written meanwhile is missed); sync, write the
+//!    report, fire due hooks;
+//! 2. each debounced batch of events is a set of hints (paths to look at
+//!    again), never a fact;
 //! 3. per batch: reconcile the watches if folders came or went, re-stat and
 //!    re-sync what is on disk, rewrite the report if its bytes changed, and
 //!    run `on_due` for reminders newly due today; one log line;
@@ -185,19 +187,9 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
             tracing::info!("removed {n} stale temp file(s) in {}", dir.display());
         }
     }
-    let started = Instant::now();
-    d.src = Source::open(
-        d.index_path.as_deref(),
-        &d.root,
-        &d.cfg,
-        d.day(),
-        false,
-        false,
-        &mut |m| tracing::warn!("{m}"),
-    );
-    d.index_id = d.index_path.as_deref().and_then(file_id);
-    d.after_sync(started, None, true);
-
+    // Watch first, then sync: a note written in between is read by the
+    // sync or makes an event (the other way round, one written after the
+    // sync read its folder but before the folder was watched was missed).
     let overflow = Arc::new(AtomicBool::new(false));
     let mut watcher = match Watcher::new(
         opts.poll,
@@ -215,6 +207,18 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
         }
     };
     d.reconcile(&mut watcher);
+    let started = Instant::now();
+    d.src = Source::open(
+        d.index_path.as_deref(),
+        &d.root,
+        &d.cfg,
+        d.day(),
+        false,
+        false,
+        &mut |m| tracing::warn!("{m}"),
+    );
+    d.index_id = d.index_path.as_deref().and_then(file_id);
+    d.after_sync(started, None, true);
     tracing::info!(
         "watching {} ({} folders, {}); index {}; {}",
         d.root.display(),

@@ -1060,3 +1060,27 @@ fn a_hanging_on_due_hook_is_killed_and_the_daemon_goes_on() {
     stop(&mut d);
     d.assert_clean_log();
 }
+
+#[test]
+fn a_note_written_while_the_daemon_starts_is_not_missed() {
+    // 1500 folders make watching them all take a while. A note written in
+    // the last of them (`zzz`) right after the first sync must still be
+    // seen: no gap between what the first sync read and what is watched.
+    let v = vault_with_report(&[("a.md", &asked("alice"))]);
+    for i in 0..1500 {
+        fs::create_dir(v.path(&format!("f{i:04}"))).unwrap();
+    }
+    fs::create_dir(v.path("zzz")).unwrap();
+    let mut d = Daemon::spawn(&v, &[]);
+    let start = Instant::now();
+    while d.count("start:") == 0 {
+        assert!(start.elapsed() < DEADLINE, "no start line:\n{}", d.log());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    v.write("zzz/late.md", asked("late"));
+    d.wait_log("watching ", 1);
+    assert!(d.log().contains("(1502 folders,"), "{}", d.log());
+    wait_report(&v, "| @late |");
+    stop(&mut d);
+    d.assert_clean_log();
+}
