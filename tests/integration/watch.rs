@@ -413,7 +413,7 @@ impl ReportReader {
         assert!(reads > 0, "{what}: the report was never read");
         assert!(
             bad.is_empty(),
-            "{what}: {} of {reads} report read(s) lacked it or were not whole; first:\n{}",
+            "{what}: {} distinct report version(s) in {reads} read(s) lacked it or were not whole; first:\n{}",
             bad.len(),
             bad[0]
         );
@@ -786,7 +786,7 @@ fn the_root_gone_and_back_keeps_the_index_then_resumes() {
     wait_until("the report to list erin", || rep().contains("| @erin |"));
     assert_eq!(handles(&v), ["carol", "dave", "erin"]);
     stop(&mut d);
-    assert!(!d.log().contains("panicked"), "{}", d.log());
+    d.assert_clean_log();
 }
 
 #[test]
@@ -856,12 +856,12 @@ fn sigkill_at_random_moments_leaves_an_index_equal_to_a_rebuild() {
         d.kill9();
         let made = editor.stop();
         assert!(made > 0, "round {round}: no edits");
-        assert!(!d.log().contains("panicked"), "{}", d.log());
+        d.assert_clean_log();
     }
     // Restarted, it settles on the notes as they are; stopped cleanly.
     let mut d = Daemon::start(&v, &[]);
     stop(&mut d);
-    assert!(!d.log().contains("panicked"), "{}", d.log());
+    d.assert_clean_log();
     let fresh = v.home().join("fresh.sqlite");
     let fresh = fresh.to_str().unwrap();
     let rebuilt = answers(&v, &["--index", fresh]);
