@@ -62,11 +62,7 @@ fn main() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("notes");
     let w = corpus::generate(&root, notes, (notes / 5).max(10), 42);
-    println!(
-        "corpus: {} notes, {:.1} MB",
-        w.notes,
-        w.bytes as f64 / 1e6
-    );
+    println!("corpus: {} notes, {:.1} MB", w.notes, w.bytes as f64 / 1e6);
     let report = tmp.path().join("RELNOTES.md");
     let debounce = 200;
     let mut child = Command::new(bin())
@@ -92,7 +88,9 @@ fn main() {
     });
     let t = Instant::now();
     loop {
-        let line = rx.recv_timeout(Duration::from_secs(120)).expect("daemon log");
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("daemon log");
         if line.contains("watching ") {
             break;
         }

@@ -50,7 +50,9 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut err = io::stderr().lock();
+    // Not locked for the whole run: other threads (the daemon's on_due
+    // worker, notify's) log to stderr too, and would wait forever.
+    let mut err = io::stderr();
     let result = {
         let mut ctx = Ctx {
             out: &mut out,

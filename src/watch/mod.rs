@@ -1,9 +1,11 @@
 //! `relnotes watch`: the daemon (SPEC §9). A thin shell around the same
 //! sync and answers every command uses:
 //!
-//! 1. take the per-root lock, sync, write the report, fire due hooks;
-//! 2. watch the folders a walk enters; each debounced batch of events is a
-//!    set of hints (paths to look at again), never a fact;
+//! 1. take the per-root lock; watch the folders a walk enters (before the
+//!    first sync, so nothing written meanwhile is missed); sync, write the
+//!    report, fire due hooks;
+//! 2. each debounced batch of events is a set of hints (paths to look at
+//!    again), never a fact;
 //! 3. per batch: reconcile the watches if folders came or went, re-stat and
 //!    re-sync what is on disk, rewrite the report if its bytes changed, and
 //!    run `on_due` for reminders newly due today; one log line;
@@ -178,21 +180,9 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
             tracing::info!("removed {n} stale temp file(s) in {}", dir.display());
         }
     }
-    let started = Instant::now();
-    d.src = Source::open(
-        d.index_path.as_deref(),
-        &d.root,
-        &d.cfg,
-        d.day(),
-        crate::source::OpenOptions {
-            thorough: true,
-            ..Default::default()
-        },
-        &mut |m| tracing::warn!("{m}"),
-    );
-    d.index_id = d.index_path.as_deref().and_then(file_id);
-    d.after_sync(started, None, true);
-
+    // Watch first, then sync: a note written in between is read by the
+    // sync or makes an event (the other way round, one written after the
+    // sync read its folder but before the folder was watched was missed).
     let overflow = Arc::new(AtomicBool::new(false));
     let mut watcher = match Watcher::new(
         opts.poll,
@@ -210,6 +200,20 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
         }
     };
     d.reconcile(&mut watcher);
+    let started = Instant::now();
+    d.src = Source::open(
+        d.index_path.as_deref(),
+        &d.root,
+        &d.cfg,
+        d.day(),
+        crate::source::OpenOptions {
+            thorough: true,
+            ..Default::default()
+        },
+        &mut |m| tracing::warn!("{m}"),
+    );
+    d.index_id = d.index_path.as_deref().and_then(file_id);
+    d.after_sync(started, None, true);
     tracing::info!(
         "watching {} ({} folders, {}); index {}; {}",
         d.root.display(),
@@ -246,6 +250,8 @@ fn init_log(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let color = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    // Any thread may log (the on_due worker, notify's at -vv): `main` holds
+    // no lock on stderr, so each line is written whole, from anywhere.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
