@@ -192,17 +192,30 @@ impl Index {
             .unwrap_or(0)
     }
 
-    /// A rendered answer stored for `key` in this generation.
+    /// Where rendered answers are kept: files beside the index, one per
+    /// question, named for the index's state (`meta.state`, new with every
+    /// sync that changes anything, and with every new index), each ending
+    /// in a BLAKE3 hash of its bytes. Reading a file is much cheaper than
+    /// reading a multi-megabyte blob through SQLite, a file of another state
+    /// is never read, and a torn one fails its hash.
+    fn answer_file(&self, key: &str) -> Option<(PathBuf, String)> {
+        let state = self.meta("state").ok().flatten()?;
+        let mut dir = self.path.as_os_str().to_os_string();
+        dir.push(".answers");
+        let name = format!("{}-{state}", &blake3::hash(key.as_bytes()).to_hex()[..16]);
+        Some((PathBuf::from(dir).join(name), state))
+    }
+
+    /// A rendered answer stored for `key` in this state of the index.
     pub fn cached(&self, key: &str) -> Option<Vec<u8>> {
-        self.conn
-            .query_row(
-                "SELECT value FROM answers WHERE key = ?1 AND generation = ?2",
-                params![key, self.generation()],
-                |r| r.get(0),
-            )
-            .optional()
-            .ok()
-            .flatten()
+        let (file, _) = self.answer_file(key)?;
+        let mut bytes = std::fs::read(file).ok()?;
+        let body = bytes.len().checked_sub(32)?;
+        if blake3::hash(&bytes[..body]).as_bytes() != &bytes[body..] {
+            return None;
+        }
+        bytes.truncate(body);
+        Some(bytes)
     }
 
     /// Records that the reminders with `keys` fired on `day`; for each key,
@@ -227,12 +240,33 @@ impl Index {
         Ok(fresh)
     }
 
-    /// Stores a rendered answer; a failure only costs speed next time.
+    /// Stores a rendered answer (and removes those of other states); a
+    /// failure only costs speed next time.
     pub fn store(&self, key: &str, value: &[u8]) {
-        let _ = self.conn.execute(
-            "INSERT OR REPLACE INTO answers (key, generation, value) VALUES (?1, ?2, ?3)",
-            params![key, self.generation(), value],
-        );
+        let Some((file, state)) = self.answer_file(key) else {
+            return;
+        };
+        let Some(dir) = file.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.filter_map(Result::ok) {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if !name.ends_with(&format!("-{state}")) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let write = || -> std::io::Result<()> {
+            let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+            std::io::Write::write_all(&mut tmp, value)?;
+            std::io::Write::write_all(&mut tmp, blake3::hash(value).as_bytes())?;
+            tmp.persist(&file).map_err(|e| e.error)?;
+            Ok(())
+        };
+        let _ = write();
     }
 }
 

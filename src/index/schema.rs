@@ -99,14 +99,6 @@ CREATE TABLE ledger (
     data BLOB NOT NULL
 );
 
--- Rendered answers, keyed by command and today; valid for one generation
--- (bumped by every sync that changes anything).
-CREATE TABLE answers (
-    key        TEXT PRIMARY KEY,
-    generation INTEGER NOT NULL,
-    value      BLOB NOT NULL
-) WITHOUT ROWID;
-
 -- Reminders the daemon has run `on_due` for, one per reminder per day.
 CREATE TABLE fired (
     day TEXT NOT NULL,

@@ -392,7 +392,10 @@ pub fn sync(
                 .and_then(|g| g.parse().ok())
                 .unwrap_or(0);
             set("generation", &(generation + 1).to_string())?;
-            tx.execute("DELETE FROM answers", [])?;
+            // A new state: answers stored for any other are never read.
+            let state =
+                blake3::hash(format!("{start_ns} {} {generation}", std::process::id()).as_bytes());
+            set("state", &state.to_hex()[..16])?;
         }
         set("parser_version", schema::PARSER_VERSION)?;
         set("config", fingerprint)?;

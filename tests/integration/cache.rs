@@ -240,3 +240,53 @@ fn index_flag_and_env_put_the_index_elsewhere() {
         );
     }
 }
+
+/// The stored answers beside the index: `<index>.answers/*`.
+fn stored_answers(vault: &Vault) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![vault.cache().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap().map(Result::unwrap) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if dir.to_string_lossy().ends_with(".answers") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_stored_answer_is_used_only_while_nothing_changed() {
+    let vault = Vault::with_files(&[("a.md", "- 2026-11-01 lunch with @ann #gave\n")]);
+    let real = vault.ok(&["people"]).stdout;
+    // A run whose sync changed nothing stores its answer.
+    vault.ok(&["people"]);
+    let stored = stored_answers(&vault);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    // The next identical run answers from the store, byte for byte: plant
+    // an answer (with a valid checksum) to see that it is read.
+    let planted = b"PLANTED\n".to_vec();
+    let mut file = planted.clone();
+    file.extend_from_slice(blake3::hash(&planted).as_bytes());
+    fs::write(&stored[0], &file).unwrap();
+    assert_eq!(vault.ok(&["people"]).stdout, "PLANTED\n");
+    // Another question is not answered from it.
+    assert!(vault
+        .ok(&["people", "--format", "json"])
+        .stdout
+        .contains("ann"));
+    // A damaged store is not believed.
+    fs::write(&stored[0], b"PLANTED\nwith a bad checksum").unwrap();
+    assert_eq!(vault.ok(&["people"]).stdout, real);
+    // After an edit, the answer comes from the notes again.
+    fs::write(&stored[0], &file).unwrap();
+    vault.write("a.md", "- 2026-11-01 lunch with @bob #gave\n");
+    let after = vault.ok(&["people"]).stdout;
+    assert!(
+        after.contains("@bob") && !after.contains("PLANTED"),
+        "{after}"
+    );
+}
