@@ -5,9 +5,10 @@
 /// The schema this build writes.
 pub const VERSION: i64 = 2;
 
-/// Bump when parsing changes what facts a note yields: a different value in
-/// an index means every note is parsed again.
-pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-1/codec-1");
+/// Bump when parsing changes what facts a note yields, or the binary form
+/// they are kept in (`codec::FORMAT`): a different value in an index means
+/// every note is parsed again.
+pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-1/codec-2");
 
 pub const CREATE: &str = r"
 CREATE TABLE meta (
@@ -106,3 +107,11 @@ CREATE TABLE fired (
     PRIMARY KEY (day, key)
 ) WITHOUT ROWID;
 ";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parser_version_names_the_codec_format() {
+        assert!(super::PARSER_VERSION.ends_with(&format!("/codec-{}", super::super::codec::FORMAT)));
+    }
+}
