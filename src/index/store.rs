@@ -99,14 +99,7 @@ pub fn save_full(
         "INSERT INTO commitments (file, line, people, due, date, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for t in &l.tasks {
-        ins.execute(params![
-            t.file,
-            t.line,
-            t.people.join(","),
-            iso(t.due),
-            iso(t.date),
-            t.text
-        ])?;
+        insert_task(&mut ins, t)?;
     }
     let mut ins = conn.prepare("INSERT OR IGNORE INTO aliases (alias, handle) VALUES (?1, ?2)")?;
     for p in l.people.values() {
@@ -119,6 +112,21 @@ pub fn save_full(
         t0.elapsed().as_secs_f64() * 1e3
     );
     write_meta(conn, l)
+}
+
+/// One row of `commitments`, with `ins` the prepared insert.
+fn insert_task(
+    ins: &mut rusqlite::Statement<'_>,
+    t: &crate::ledger::OpenTask,
+) -> rusqlite::Result<usize> {
+    ins.execute(params![
+        t.file,
+        t.line,
+        t.people.join(","),
+        iso(t.due),
+        iso(t.date),
+        t.text
+    ])
 }
 
 /// Writes what an incremental sync touched.
@@ -138,14 +146,7 @@ pub fn save_delta(
         del.execute([f])?;
         let start = l.tasks.partition_point(|t| t.file < *f);
         for t in l.tasks[start..].iter().take_while(|t| t.file == *f) {
-            ins.execute(params![
-                t.file,
-                t.line,
-                t.people.join(","),
-                iso(t.due),
-                iso(t.date),
-                t.text
-            ])?;
+            insert_task(&mut ins, t)?;
         }
     }
     write_meta(conn, l)

@@ -201,18 +201,7 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
     };
     d.reconcile(&mut watcher);
     let started = Instant::now();
-    d.src = Source::open(
-        d.index_path.as_deref(),
-        &d.root,
-        &d.cfg,
-        d.day(),
-        crate::source::OpenOptions {
-            thorough: true,
-            ..Default::default()
-        },
-        &mut |m| tracing::warn!("{m}"),
-    );
-    d.index_id = d.index_path.as_deref().and_then(file_id);
+    d.open_index();
     d.after_sync(started, None, true);
     tracing::info!(
         "watching {} ({} folders, {}); index {}; {}",
@@ -301,6 +290,22 @@ impl Daemon {
     fn day(&self) -> NaiveDate {
         self.pinned
             .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// Opens (checking all of it) and syncs the index.
+    fn open_index(&mut self) {
+        self.src = Source::open(
+            self.index_path.as_deref(),
+            &self.root,
+            &self.cfg,
+            self.day(),
+            crate::source::OpenOptions {
+                thorough: true,
+                ..Default::default()
+            },
+            &mut |m| tracing::warn!("{m}"),
+        );
+        self.index_id = self.index_path.as_deref().and_then(file_id);
     }
 
     /// Applies the config: the report file and the hook runner.
@@ -483,17 +488,7 @@ impl Daemon {
         let now_id = self.index_path.as_deref().and_then(file_id);
         if self.src.index.is_some() && now_id != self.index_id {
             tracing::info!("the index file was replaced; reopening it");
-            self.src = Source::open(
-                self.index_path.as_deref(),
-                &self.root,
-                &self.cfg,
-                self.day(),
-                crate::source::OpenOptions {
-                    thorough: true,
-                    ..Default::default()
-                },
-                &mut |m| tracing::warn!("{m}"),
-            );
+            self.open_index();
         } else {
             let day = self.day();
             self.src
