@@ -23,7 +23,7 @@ Examples:
   relnotes watch                             keep the index and report file current
 
 Environment: RELNOTES_DIR (notes root), RELNOTES_INDEX (index file),
-RELNOTES_TODAY (today), NO_COLOR.
+RELNOTES_TODAY (today), NO_COLOR, RUST_LOG (relnotes=debug: where the time goes).
 Exit codes: 0 success, 1 errors found (check), 2 usage or I/O error.";
 
 /// Turn a folder of Markdown notes into a relationship journal: who to get
@@ -128,7 +128,7 @@ Examples:
   relnotes watch                          keep the index and the config's report current
   relnotes watch --report RELNOTES.md     rewrite this report file as notes change
   relnotes watch --poll                   for notes on a network filesystem
-  RUST_LOG=relnotes=debug relnotes watch  every event, and why it was ignored
+  relnotes watch -vv                      also every file event, and what it led to
 
 One daemon per notes root: a second `watch` exits 2 naming the first. The log
 (stderr) has one line per batch of changes. See the README, \"Running as a

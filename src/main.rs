@@ -41,9 +41,12 @@ fn main() -> ExitCode {
     // `RUST_LOG=relnotes=debug` shows where a run's time goes; the daemon
     // sets up its own log.
     if std::env::var_os("RUST_LOG").is_some() && !matches!(cli.command, Command::Watch { .. }) {
+        let color =
+            io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_writer(io::stderr)
+            .with_ansi(color)
             .with_target(false)
             .try_init();
     }
