@@ -184,10 +184,17 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     // The answer is rendered into a buffer, or taken from the index's store
     // when nothing changed since it was rendered for this today and these
     // flags.
+    // The problems met walking are part of some answers (`export`), and
+    // change without the notes changing.
+    let diags = blake3::hash(format!("{:?}", src.file_diags).as_bytes());
     let key = format!(
-        "{:?}|{today}|{format:?}|{}|{base}",
-        cli.command, style.color
+        "{:?}|{today}|{format:?}|{}|{base}|{}",
+        cli.command,
+        style.color,
+        diags.to_hex()
     );
+    // What the answer will be made from is this state or a later one.
+    let state = src.state();
     let t = std::time::Instant::now();
     let cached = src.index.as_ref().and_then(|i| i.cached(&key));
     tracing::debug!(
@@ -223,8 +230,8 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
             let t = std::time::Instant::now();
             // Kept for the next run only when this one changed nothing:
             // notes being edited would make storing it wasted work.
-            if let (Some(idx), false) = (&src.index, src.stats.changed) {
-                idx.store(&key, &buf);
+            if let (Some(idx), Some(state), false) = (&src.index, &state, src.stats.changed) {
+                idx.store(state, &key, &buf);
             }
             tracing::debug!(
                 "store the answer: {:.1} ms",

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
@@ -114,7 +114,11 @@ pub fn build_excludes(globs: &[String]) -> Result<GlobSet, (usize, String)> {
         } else {
             format!("**/{anchored}")
         };
-        let glob = Glob::new(&pat).map_err(|e| (i, format!("exclude glob `{g}`: {e}")))?;
+        // As in .gitignore, `*` and `?` never match a `/`; `**` does.
+        let glob = GlobBuilder::new(&pat)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| (i, format!("exclude glob `{g}`: {e}")))?;
         b.add(glob);
     }
     b.build().map_err(|e| (0, format!("exclude globs: {e}")))
@@ -371,5 +375,11 @@ mod tests {
         assert!(cfg.exclude.is_match("templates/daily.md"));
         assert!(cfg.exclude.is_match("a/b/drafts"));
         assert!(!cfg.exclude.is_match("notes/templates.md"));
+        // As in .gitignore, `*` stays within one folder.
+        let cfg = load("exclude = [\"journal/*.md\", \"t*s\"]\n").unwrap();
+        assert!(cfg.exclude.is_match("journal/a.md"));
+        assert!(!cfg.exclude.is_match("journal/2026/deep.md"));
+        assert!(cfg.exclude.is_match("x/tags"));
+        assert!(!cfg.exclude.is_match("todo/ideas"));
     }
 }

@@ -138,6 +138,16 @@ impl Source {
                 self.index = Some(idx);
                 true
             }
+            // Busy past the timeout, a full disk, a read-only or failing
+            // file: the index is not damaged, only unusable now. Answer from
+            // memory and leave it as it is.
+            Err(e) if index::is_transient(&e) => {
+                note(format!(
+                    "cannot update the index at {}: {e}; answering from memory",
+                    idx.path.display()
+                ));
+                false
+            }
             Err(e) => {
                 // A damaged index may fail mid-sync: move it aside and build
                 // a new one before giving up.
@@ -313,6 +323,11 @@ impl Source {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// The index's state (see [`Index::state`]), if there is an index.
+    pub fn state(&self) -> Option<String> {
+        self.index.as_ref().and_then(Index::state)
     }
 
     /// Where the index is, for messages.

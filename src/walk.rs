@@ -100,8 +100,23 @@ pub struct Walk {
     /// Every folder entered, the root first, then in path order.
     pub folders: Vec<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
-    /// True when some folder could not be read: what it held is unknown.
-    pub incomplete: bool,
+    /// Paths below the root (`""` for the root itself) whose contents are
+    /// unknown: a folder that could not be read, a followed symlink that
+    /// leads nowhere. What the index knew below them is kept.
+    pub unseen: Vec<String>,
+}
+
+impl Walk {
+    /// Whether a note at `rel` may exist though the walk did not see it.
+    pub fn may_hold(&self, rel: &str) -> bool {
+        self.unseen.iter().any(|u| {
+            u.is_empty()
+                || rel == u
+                || (rel.len() > u.len()
+                    && rel.starts_with(u.as_str())
+                    && rel.as_bytes()[u.len()] == b'/')
+        })
+    }
 }
 
 /// Whether a file name is a note's: `.md` or `.markdown`, any case.
@@ -148,7 +163,7 @@ struct Found {
     files: Vec<NoteFile>,
     folders: Vec<PathBuf>,
     diagnostics: Vec<Diagnostic>,
-    incomplete: bool,
+    unseen: Vec<String>,
 }
 
 impl Found {
@@ -156,12 +171,12 @@ impl Found {
         self.files.extend(other.files);
         self.folders.extend(other.folders);
         self.diagnostics.extend(other.diagnostics);
-        self.incomplete |= other.incomplete;
+        self.unseen.extend(other.unseen);
         self
     }
 
     fn cannot_read(&mut self, rel: &str, e: &std::io::Error) {
-        self.incomplete = true;
+        self.unseen.push(rel.to_string());
         self.diagnostics
             .push(Diagnostic::warning(rel, 0, 0, format!("cannot read: {e}")));
     }
@@ -301,7 +316,7 @@ pub fn walk(root: &Path, cfg: &Config) -> Walk {
         files: found.files,
         folders: found.folders,
         diagnostics: found.diagnostics,
-        incomplete: found.incomplete,
+        unseen: found.unseen,
     };
     // A global byte order of the relative paths makes every later step
     // independent of folder structure and thread timing.

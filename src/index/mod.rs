@@ -81,6 +81,24 @@ impl From<rusqlite::Error> for OpenError {
     }
 }
 
+/// Whether an error says the index cannot be used now (busy, locked, a full
+/// disk, read-only, an I/O failure), not that it is damaged: such an index
+/// is left alone, never moved aside.
+pub fn is_transient(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{
+        CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, OutOfMemory, PermissionDenied,
+        ReadOnly, SystemIoFailure,
+    };
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _) if matches!(
+            f.code,
+            DatabaseBusy | DatabaseLocked | DiskFull | ReadOnly | SystemIoFailure
+                | CannotOpen | PermissionDenied | OutOfMemory
+        )
+    )
+}
+
 /// The companion files SQLite keeps beside a WAL database.
 fn companions(path: &Path) -> [PathBuf; 3] {
     let with = |suffix: &str| {
@@ -192,23 +210,41 @@ impl Index {
             .unwrap_or(0)
     }
 
+    /// Forgets that the reminders with `keys` fired on `day`.
+    pub fn unmark_fired(&self, day: chrono::NaiveDate, keys: &[String]) -> rusqlite::Result<()> {
+        let day = crate::dates::iso(day);
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut del = tx.prepare("DELETE FROM fired WHERE day = ?1 AND key = ?2")?;
+            for k in keys {
+                del.execute(params![day, k])?;
+            }
+        }
+        tx.commit()
+    }
+
     /// Where rendered answers are kept: files beside the index, one per
     /// question, named for the index's state (`meta.state`, new with every
     /// sync that changes anything, and with every new index), each ending
     /// in a BLAKE3 hash of its bytes. Reading a file is much cheaper than
     /// reading a multi-megabyte blob through SQLite, a file of another state
     /// is never read, and a torn one fails its hash.
-    fn answer_file(&self, key: &str) -> Option<(PathBuf, String)> {
-        let state = self.meta("state").ok().flatten()?;
+    fn answer_file(&self, key: &str, state: &str) -> PathBuf {
         let mut dir = self.path.as_os_str().to_os_string();
         dir.push(".answers");
         let name = format!("{}-{state}", &blake3::hash(key.as_bytes()).to_hex()[..16]);
-        Some((PathBuf::from(dir).join(name), state))
+        PathBuf::from(dir).join(name)
     }
 
-    /// A rendered answer stored for `key` in this state of the index.
+    /// The index's state: it changes with every sync that changes anything
+    /// (a stored answer is valid for one state).
+    pub fn state(&self) -> Option<String> {
+        self.meta("state").ok().flatten()
+    }
+
+    /// A rendered answer stored for `key` in the index's state now.
     pub fn cached(&self, key: &str) -> Option<Vec<u8>> {
-        let (file, _) = self.answer_file(key)?;
+        let file = self.answer_file(key, &self.state()?);
         let mut bytes = std::fs::read(file).ok()?;
         let body = bytes.len().checked_sub(32)?;
         if blake3::hash(&bytes[..body]).as_bytes() != &bytes[body..] {
@@ -240,12 +276,12 @@ impl Index {
         Ok(fresh)
     }
 
-    /// Stores a rendered answer (and removes those of other states); a
-    /// failure only costs speed next time.
-    pub fn store(&self, key: &str, value: &[u8]) {
-        let Some((file, state)) = self.answer_file(key) else {
-            return;
-        };
+    /// Stores a rendered answer for `state`, the state the index was in
+    /// before the answer was computed (so an answer made from what another
+    /// process changed meanwhile is filed under a state no one reads), and
+    /// removes those of other states. A failure only costs speed next time.
+    pub fn store(&self, state: &str, key: &str, value: &[u8]) {
+        let file = self.answer_file(key, state);
         let Some(dir) = file.parent() else { return };
         if std::fs::create_dir_all(dir).is_err() {
             return;
@@ -349,4 +385,44 @@ fn migrate(conn: &Connection) -> Result<(), OpenError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_answer_is_read_only_in_the_state_it_was_stored_for() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (idx, _) = Index::open(&tmp.path().join("i.sqlite"), true).unwrap();
+        let set = |state: &str| {
+            idx.conn
+                .execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('state', ?1)",
+                    [state],
+                )
+                .unwrap()
+        };
+        set("s1");
+        idx.store("s1", "q", b"answer one");
+        assert_eq!(idx.cached("q").as_deref(), Some(&b"answer one"[..]));
+        // Another process changed the index while an answer was being made
+        // from the old state: filed under that state, it is never read.
+        set("s2");
+        assert_eq!(idx.cached("q"), None);
+        idx.store("s1", "q2", b"made from s1");
+        assert_eq!(idx.cached("q2"), None);
+        idx.store("s2", "q2", b"made from s2");
+        assert_eq!(idx.cached("q2").as_deref(), Some(&b"made from s2"[..]));
+    }
+
+    #[test]
+    fn busy_full_or_read_only_is_not_damage() {
+        let err = |code| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        assert!(is_transient(&err(rusqlite::ffi::SQLITE_BUSY)));
+        assert!(is_transient(&err(rusqlite::ffi::SQLITE_FULL)));
+        assert!(is_transient(&err(rusqlite::ffi::SQLITE_READONLY)));
+        assert!(!is_transient(&err(rusqlite::ffi::SQLITE_CORRUPT)));
+        assert!(!is_transient(&err(rusqlite::ffi::SQLITE_NOTADB)));
+    }
 }

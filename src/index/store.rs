@@ -101,17 +101,25 @@ pub fn save_full(
     for t in &l.tasks {
         insert_task(&mut ins, t)?;
     }
+    write_aliases(conn, l)?;
+    tracing::debug!(
+        "save: commitments and aliases: {:.1} ms",
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    write_meta(conn, l)
+}
+
+/// The `aliases` table, whole: who exists (and so which aliases have a
+/// person to name) can change with any note.
+fn write_aliases(conn: &Connection, l: &Ledger) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM aliases", [])?;
     let mut ins = conn.prepare("INSERT OR IGNORE INTO aliases (alias, handle) VALUES (?1, ?2)")?;
     for p in l.people.values() {
         for a in &p.person.aliases {
             ins.execute(params![a, p.person.handle])?;
         }
     }
-    tracing::debug!(
-        "save: commitments and aliases: {:.1} ms",
-        t0.elapsed().as_secs_f64() * 1e3
-    );
-    write_meta(conn, l)
+    Ok(())
 }
 
 /// One row of `commitments`, with `ins` the prepared insert.
@@ -149,6 +157,7 @@ pub fn save_delta(
             insert_task(&mut ins, t)?;
         }
     }
+    write_aliases(conn, l)?;
     write_meta(conn, l)
 }
 

@@ -62,9 +62,10 @@ pub struct Synced {
     pub ledger: Option<Ledger>,
     /// Every note's facts, when the sync had to read them all.
     pub notes: Option<Vec<NoteFacts>>,
-    /// Not everything could be seen: a folder could not be read, or a file
-    /// went away between the walk and its read. What the index knew of it
-    /// is kept; a later sync settles it.
+    /// A file went away between the walk and its read: what the index knew
+    /// of it is kept, and a later sync settles it. (A folder that cannot be
+    /// read is not this: it stays unreadable, and what the index knew below
+    /// it is kept until it can be read.)
     pub incomplete: bool,
 }
 
@@ -80,6 +81,9 @@ enum Outcome {
     Same,
     /// Gone between the walk and the read: left as the index knew it.
     Vanished,
+    /// Could not be read, as last time: nothing to write (its row keeps
+    /// its warning, and a size that makes the next sync try again).
+    StillUnreadable,
     /// New content: kind, warning, facts (and their blob, made on the
     /// parsing thread).
     New {
@@ -94,6 +98,7 @@ fn examine(file: &NoteFile, old_hash: Option<&[u8]>, cfg: &Config) -> Outcome {
     let bytes = match read_bytes(file) {
         Ok(b) => b,
         Err(_) if std::fs::symlink_metadata(&file.abs).is_err() => return Outcome::Vanished,
+        Err(_) if old_hash.is_some_and(<[u8]>::is_empty) => return Outcome::StillUnreadable,
         Err(d) => {
             return Outcome::New {
                 hash: Vec::new(),
@@ -180,7 +185,7 @@ pub fn sync(
     // The walk and the files table are both in byte order of the paths:
     // one merge finds what is unchanged, changed, new and gone, and copies
     // nothing for the unchanged.
-    let mut incomplete = w.incomplete;
+    let mut incomplete = false;
     let mut candidates: Vec<(&NoteFile, Stat, Option<Vec<u8>>)> = Vec::new();
     let mut gone: Vec<String> = Vec::new();
     {
@@ -265,16 +270,13 @@ pub fn sync(
     }
     lap.done("read, hash and parse what changed");
     // What could not be seen is not known to be gone.
-    let removed: Vec<&String> = if w.incomplete {
-        Vec::new()
-    } else {
-        gone.iter().collect()
-    };
+    let removed: Vec<&String> = gone.iter().filter(|p| !w.may_hold(p)).collect();
     stats.removed = removed.len();
     for o in &outcomes {
         match o {
             Outcome::Same => stats.rehashed += 1,
             Outcome::Vanished => incomplete = true,
+            Outcome::StillUnreadable => {}
             Outcome::New { kind, .. } => {
                 stats.parsed += 1;
                 if *kind != "note" {
@@ -325,9 +327,7 @@ pub fn sync(
             store::load_pages(&tx)?
         };
         if full {
-            tx.execute("DELETE FROM pages", [])?;
-            tx.execute("DELETE FROM facts", [])?;
-            tx.execute("DELETE FROM files", [])?;
+            forget_all_but_unseen(&tx, &w)?;
         }
         lap.done("read the old facts and pages");
         write_files(&tx, &candidates, &outcomes, &removed)?;
@@ -346,11 +346,17 @@ pub fn sync(
             )
         };
         if full {
-            let l = Ledger::derive(&fresh, cfg);
+            // Notes below a folder that could not be read keep their facts.
+            let notes = if w.unseen.is_empty() {
+                fresh
+            } else {
+                load_all_notes(&tx, fresh)?
+            };
+            let l = Ledger::derive(&notes, cfg);
             lap.done("derive the ledger");
             store::save_full(&tx, &l, cfg, today)?;
             ledger = Some(l);
-            all_notes = Some(fresh);
+            all_notes = Some(notes);
         } else if stats.changed {
             let claims = store::claims(&pages_before, cfg);
             lap.done("claims");
@@ -432,6 +438,26 @@ impl Lap {
     }
 }
 
+/// Before a full parse: forgets every file, but for those below a folder
+/// the walk could not read.
+fn forget_all_but_unseen(tx: &Connection, w: &crate::walk::Walk) -> rusqlite::Result<()> {
+    if w.unseen.is_empty() {
+        return tx.execute_batch("DELETE FROM pages; DELETE FROM facts; DELETE FROM files;");
+    }
+    let mut stmt = tx.prepare("SELECT id, path FROM files")?;
+    let doomed: Vec<i64> = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .filter_map(Result::ok)
+        .filter(|(_, path)| !w.may_hold(path))
+        .map(|(id, _)| id)
+        .collect();
+    let mut del = tx.prepare("DELETE FROM files WHERE id = ?1")?;
+    for id in doomed {
+        del.execute([id])?;
+    }
+    Ok(())
+}
+
 /// Writes the rows of what changed: stats, hashes, facts, pages.
 fn write_files(
     tx: &Connection,
@@ -457,7 +483,7 @@ fn write_files(
     )?;
     for ((f, st, _), o) in candidates.iter().zip(outcomes) {
         match o {
-            Outcome::Vanished => {}
+            Outcome::Vanished | Outcome::StillUnreadable => {}
             Outcome::Same => {
                 restat.execute(params![f.rel, st.size, st.mtime_ns, st.ctime_ns, st.inode])?;
             }
@@ -468,10 +494,14 @@ fn write_files(
                 facts,
             } => {
                 let warning = warning.as_ref().and_then(|d| serde_json::to_string(d).ok());
+                // A file that could not be read (no hash) gets a size no
+                // stat has, so the next sync tries it again: a passing I/O
+                // error must not keep a note out until it is touched.
+                let size = if hash.is_empty() { -1 } else { st.size };
                 let id: i64 = upsert.query_row(
                     params![
                         f.rel,
-                        st.size,
+                        size,
                         st.mtime_ns,
                         st.ctime_ns,
                         st.inode,

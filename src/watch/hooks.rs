@@ -40,7 +40,9 @@ pub fn environment(r: &Reminder) -> Vec<(&'static str, String)> {
 pub struct Hooks {
     tx: Option<Sender<Reminder>>,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    thread: Option<JoinHandle<Vec<Reminder>>>,
+    /// The command it runs.
+    pub command: String,
 }
 
 impl Hooks {
@@ -49,9 +51,10 @@ impl Hooks {
         let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
+        let cmd = command.clone();
         let thread = std::thread::Builder::new()
             .name("relnotes on_due".into())
-            .spawn(move || worker(&rx, &command, &root, timeout, &flag))
+            .spawn(move || worker(&rx, &cmd, &root, timeout, &flag))
             .ok();
         if thread.is_none() {
             tracing::error!("cannot start the on_due worker thread; on_due is off");
@@ -60,6 +63,7 @@ impl Hooks {
             tx: Some(tx),
             stop,
             thread,
+            command,
         }
     }
 
@@ -70,13 +74,16 @@ impl Hooks {
         }
     }
 
-    /// Kills a running hook, drops the queue and waits for the worker.
-    pub fn shutdown(mut self) {
+    /// Kills a running hook and waits for the worker; returns the
+    /// reminders still queued, never run (the caller forgets that they
+    /// fired, so they run another time).
+    pub fn shutdown(mut self) -> Vec<Reminder> {
         self.stop.store(true, Ordering::SeqCst);
         self.tx = None;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default()
     }
 }
 
@@ -86,13 +93,16 @@ fn worker(
     root: &Path,
     timeout: Duration,
     stop: &AtomicBool,
-) {
+) -> Vec<Reminder> {
     while let Ok(r) = rx.recv() {
         if stop.load(Ordering::SeqCst) {
-            return;
+            let mut unrun = vec![r];
+            unrun.extend(rx.try_iter());
+            return unrun;
         }
         run_one(command, root, &r, timeout, stop);
     }
+    Vec::new()
 }
 
 fn run_one(command: &str, root: &Path, r: &Reminder, timeout: Duration, stop: &AtomicBool) {
@@ -121,8 +131,12 @@ fn run_one(command: &str, root: &Path, r: &Reminder, timeout: Duration, stop: &A
     if let Some(mut stdin) = child.stdin.take() {
         let mut json = serde_json::to_vec(r).unwrap_or_default();
         json.push(b'\n');
-        // A hook that does not read its stdin is fine.
-        let _ = stdin.write_all(&json);
+        // On its own thread: a hook that never reads a stdin larger than
+        // the pipe must not block the worker past the timeout.
+        std::thread::spawn(move || {
+            // A hook that does not read its stdin is fine.
+            let _ = stdin.write_all(&json);
+        });
     }
     let started = Instant::now();
     loop {
@@ -212,6 +226,22 @@ mod tests {
             serde_json::from_slice(&std::fs::read(out.with_extension("json")).unwrap()).unwrap();
         assert_eq!(json["kind"], "commitment");
         assert_eq!(json["text"], "Send @alice the plan");
+    }
+
+    #[test]
+    fn stopping_hands_back_the_reminders_never_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let hooks = Hooks::start(
+            "sleep 5".into(),
+            tmp.path().to_path_buf(),
+            Duration::from_secs(30),
+        );
+        for _ in 0..3 {
+            hooks.fire(reminder());
+        }
+        // The first is running (and is killed); the other two never ran.
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(hooks.shutdown().len(), 2);
     }
 
     #[test]

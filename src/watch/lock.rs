@@ -1,7 +1,10 @@
-//! One daemon per notes root: an OS file lock on a file beside the index
-//! (`index.sqlite.lock`). The OS releases it when the process dies, however
-//! it dies, so a SIGKILLed daemon never blocks the next one. The file holds
-//! the holder's pid and root, for the message a second daemon prints.
+//! One daemon per notes root: OS file locks on a file beside the index
+//! (`index.sqlite.lock`: one daemon per index) and on one named for the
+//! root in the runtime folder (`$XDG_RUNTIME_DIR`, else the temp folder:
+//! one daemon per root, whatever index each was given). The OS releases
+//! them when the process dies, however it dies, so a SIGKILLed daemon never
+//! blocks the next one. Each file holds the holder's pid and root, for the
+//! message a second daemon prints.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -12,6 +15,45 @@ use std::path::{Path, PathBuf};
 pub struct Lock {
     _file: File,
     pub path: PathBuf,
+}
+
+/// The locks a daemon holds.
+#[derive(Debug)]
+pub struct Locks {
+    pub index: Lock,
+    pub root: Option<Lock>,
+}
+
+/// The per-root lock file: in the runtime folder, named for the root's
+/// canonical path and the user.
+pub fn root_lock_path(root: &Path) -> PathBuf {
+    let dir = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && p.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    #[cfg(unix)]
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let user = unsafe { libc::getuid() };
+    #[cfg(not(unix))]
+    let user = 0;
+    let hash = blake3::hash(root.to_string_lossy().as_bytes());
+    dir.join(format!("relnotes-{user}-{}.lock", &hash.to_hex()[..16]))
+}
+
+/// Takes both locks for watching `root` with the index at `index`. The
+/// per-root one is skipped (with a warning) where the runtime folder cannot
+/// be written; the index lock alone still keeps two daemons off one index.
+pub fn acquire_all(index: &Path, root: &Path) -> Result<Locks, LockError> {
+    let index = acquire_at(&lock_path(index), root)?;
+    let root = match acquire_at(&root_lock_path(root), root) {
+        Ok(l) => Some(l),
+        Err(e @ LockError::Held { .. }) => return Err(e),
+        Err(e) => {
+            tracing::warn!("{e}; only the index's lock keeps other daemons away");
+            None
+        }
+    };
+    Ok(Locks { index, root })
 }
 
 /// Why the lock was not taken.
@@ -40,7 +82,12 @@ pub fn lock_path(index: &Path) -> PathBuf {
 /// Takes the lock for the index at `index` (watching `root`), or says who
 /// holds it.
 pub fn acquire(index: &Path, root: &Path) -> Result<Lock, LockError> {
-    let path = lock_path(index);
+    acquire_at(&lock_path(index), root)
+}
+
+/// Takes the lock file at `path` for a daemon watching `root`.
+fn acquire_at(path: &Path, root: &Path) -> Result<Lock, LockError> {
+    let path = path.to_path_buf();
     let io = |source| LockError::Io {
         path: path.clone(),
         source,
@@ -100,5 +147,16 @@ mod tests {
         assert!(msg.contains(&std::process::id().to_string()), "{msg}");
         drop(first);
         assert!(acquire(&index, Path::new("/notes")).is_ok());
+    }
+
+    #[test]
+    fn spec9_two_indexes_still_one_daemon_per_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("notes");
+        let a = acquire_all(&tmp.path().join("a/index.sqlite"), &root).unwrap();
+        let err = acquire_all(&tmp.path().join("b/index.sqlite"), &root).unwrap_err();
+        assert!(err.to_string().contains("already watched"), "{err}");
+        drop(a);
+        assert!(acquire_all(&tmp.path().join("b/index.sqlite"), &root).is_ok());
     }
 }

@@ -106,6 +106,9 @@ struct Daemon {
     pinned: Option<NaiveDate>,
     /// The day the last report and hooks were made for.
     today: Option<NaiveDate>,
+    /// The index state they were made from: a CLI run may sync a change
+    /// before the daemon does, and the daemon must still answer for it.
+    answered: Option<String>,
     hooks: Option<Hooks>,
     hook_timeout: Duration,
     /// Reminders fired, when there is no index to remember them.
@@ -131,7 +134,7 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
             "no cache folder for the index and its lock; give --index PATH".into(),
         ));
     };
-    let _lock = lock::acquire(&lock_at, &root).map_err(|e| Error::Usage(e.to_string()))?;
+    let _locks = lock::acquire_all(&lock_at, &root).map_err(|e| Error::Usage(e.to_string()))?;
 
     let (tx, rx) = mpsc::sync_channel::<Msg>(QUEUE);
     let stop_tx = tx.clone();
@@ -164,6 +167,7 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
         index_id: None,
         pinned: opts.today,
         today: None,
+        answered: None,
         hooks: None,
         hook_timeout: opts.hook_timeout,
         fired_here: BTreeSet::new(),
@@ -221,7 +225,8 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
     tracing::info!("{stopped_by}: stopping");
     drop(watcher);
     if let Some(h) = d.hooks.take() {
-        h.shutdown();
+        let unrun = h.shutdown();
+        d.unfire(unrun);
     }
     tracing::info!("stopped");
     Ok(Exit::Success)
@@ -315,14 +320,17 @@ impl Daemon {
             .clone()
             .or_else(|| self.cfg.report.as_ref().map(|r| self.root.join(r)));
         self.report = path.map(|p| ReportFile::new(&self.root, &p));
-        if let Some(h) = self.hooks.take() {
-            h.shutdown();
+        // The hook runner goes on unless its command changed.
+        if self.hooks.as_ref().map(|h| &h.command) != self.cfg.on_due.as_ref() {
+            if let Some(h) = self.hooks.take() {
+                self.unfire(h.shutdown());
+            }
+            self.hooks = self
+                .cfg
+                .on_due
+                .clone()
+                .map(|cmd| Hooks::start(cmd, self.root.clone(), self.hook_timeout));
         }
-        self.hooks = self
-            .cfg
-            .on_due
-            .clone()
-            .map(|cmd| Hooks::start(cmd, self.root.clone(), self.hook_timeout));
     }
 
     /// Waits for and runs batches until a stop signal; returns its name.
@@ -378,10 +386,10 @@ impl Daemon {
                 tracing::warn!("the event queue overflowed; syncing everything");
                 pending.full = true;
             }
-            if !self.root.is_dir() {
+            if self.root_gone() {
                 if !root_gone {
                     tracing::warn!(
-                        "{}: the notes root is gone (unmounted, renamed or deleted?); the index keeps what it knew; retrying",
+                        "{}: the notes root is gone or empty (unmounted, renamed or deleted?); the index keeps what it knew; retrying (if you emptied it on purpose, restart relnotes watch)",
                         self.root.display()
                     );
                     watcher.clear();
@@ -416,6 +424,15 @@ impl Daemon {
             let batch = std::mem::take(&mut pending);
             self.batch(batch, watcher);
         }
+    }
+
+    /// Whether the root is gone: no folder there, or an empty one where the
+    /// last sync saw notes (an unmounted disk leaves its empty mount point;
+    /// syncing that would forget every note, and write the report there).
+    fn root_gone(&self) -> bool {
+        !self.root.is_dir()
+            || (self.src.stats.seen > 0
+                && std::fs::read_dir(&self.root).is_ok_and(|mut d| d.next().is_none()))
     }
 
     /// How long the loop may sleep: until a retry, midnight, or a minute.
@@ -489,6 +506,9 @@ impl Daemon {
         if self.src.index.is_some() && now_id != self.index_id {
             tracing::info!("the index file was replaced; reopening it");
             self.open_index();
+        } else if self.src.index.is_none() && self.index_path.is_some() {
+            // Busy or failing last time: try the index again.
+            self.open_index();
         } else {
             let day = self.day();
             self.src
@@ -535,9 +555,12 @@ impl Daemon {
             }
         }
         let mut what = String::new();
-        if st.changed || new_day || force {
+        let state = self.src.state();
+        let changed_elsewhere = state.is_none() || state != self.answered;
+        if st.changed || new_day || force || changed_elsewhere {
             let (report, due) = self.answer(today);
             self.today = Some(today);
+            self.answered = state;
             what = format!(
                 "; {due} reminder(s) due; report {}",
                 match report {
@@ -606,6 +629,25 @@ impl Daemon {
             }
         }
         (written, n)
+    }
+
+    /// Forgets that `unrun` reminders fired today: their hook never ran
+    /// (the daemon stopped, or the command changed, first).
+    fn unfire(&mut self, unrun: Vec<Reminder>) {
+        if unrun.is_empty() {
+            return;
+        }
+        let day = self.today.unwrap_or_else(|| self.day());
+        let keys: Vec<String> = unrun.iter().map(fired_key).collect();
+        for k in &keys {
+            self.fired_here.remove(&(day, k.clone()));
+        }
+        if let Some(idx) = &self.src.index {
+            if let Err(e) = idx.unmark_fired(day, &keys) {
+                tracing::warn!("cannot record reminders left to fire: {e}");
+            }
+        }
+        tracing::info!("{} reminder(s) left for on_due to run later", keys.len());
     }
 
     /// The due reminders not yet fired today, marked fired (in the index,

@@ -613,3 +613,30 @@ fn index_that_fails_mid_sync_is_moved_aside_and_rebuilt() {
         run.stderr
     );
 }
+
+/// Regression: the public `aliases` table was only written by a full
+/// rebuild, and drifted as people came and went note by note.
+#[test]
+fn the_aliases_table_follows_every_sync() {
+    let v = Vault::with_files(&[("a.md", "- 2026-11-01 @ann\n")]);
+    v.write(".relnotes.toml", "[aliases]\nbobby = \"bob\"\n");
+    with_index(&v, &["index"]).assert_code(0);
+    let aliases = || -> Vec<(String, String)> {
+        let c = rusqlite::Connection::open(index_path(&v)).unwrap();
+        let mut stmt = c
+            .prepare("SELECT alias, handle FROM aliases ORDER BY alias")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert!(aliases().is_empty(), "bob is no one yet");
+    v.write("b.md", "- 2026-11-02 @bob\n");
+    let run = with_index(&v, &["index"]);
+    assert!(!run.stdout.contains("(full parse)"), "{}", run.stdout);
+    assert_eq!(aliases(), [("bobby".to_string(), "bob".to_string())]);
+    fs::remove_file(v.path("b.md")).unwrap();
+    with_index(&v, &["index"]).assert_code(0);
+    assert!(aliases().is_empty(), "bob is gone");
+}

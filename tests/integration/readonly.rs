@@ -207,3 +207,43 @@ fn read_only_vault_works_and_report_output_into_it_fails_cleanly() {
         }
     }
 }
+
+/// Regression: one unreadable folder (a root-owned `lost+found` at a mount
+/// point) used to stop every removal everywhere; it keeps only what the
+/// index knew below it, also through a full re-parse.
+#[test]
+fn an_unreadable_folder_keeps_its_own_notes_and_no_others() {
+    let vault = Vault::with_files(&[
+        ("a.md", "- 2026-11-01 lunch with @ann #gave\n"),
+        ("b.md", "- 2026-11-02 call with @carol\n"),
+        ("locked/inside.md", "- 2026-11-01 lunch with @inside\n"),
+    ]);
+    open_up(&vault);
+    let probe = vault.write("probe.md", "x");
+    set_mode(&probe, 0o000);
+    let runner = runner_that_cannot_read(&probe);
+    fs::remove_file(&probe).unwrap();
+    let Some(runner) = runner else {
+        return skip("running as root without setpriv: chmod 000 is not enforced");
+    };
+    let handles = |args: &[&str]| {
+        let run = run_as(&runner, &vault, args);
+        run.assert_code(0);
+        crate::util::handles(&run.json())
+    };
+    assert_eq!(
+        handles(&["people", "--format", "json"]),
+        ["ann", "carol", "inside"]
+    );
+    set_mode(&vault.path("locked"), 0o000);
+    fs::remove_file(vault.path("b.md")).unwrap();
+    // b.md is gone; what was below the unreadable folder stays.
+    assert_eq!(handles(&["people", "--format", "json"]), ["ann", "inside"]);
+    // A new config re-parses everything: still only b.md's person goes.
+    vault.write(".relnotes.toml", "help_window = \"30d\"\n");
+    set_mode(&vault.path(".relnotes.toml"), 0o644);
+    assert_eq!(handles(&["people", "--format", "json"]), ["ann", "inside"]);
+    set_mode(&vault.path("locked"), 0o755);
+    fs::remove_file(vault.path("locked/inside.md")).unwrap();
+    assert_eq!(handles(&["people", "--format", "json"]), ["ann"]);
+}

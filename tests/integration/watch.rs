@@ -788,6 +788,52 @@ fn the_root_gone_and_back_keeps_the_index_then_resumes() {
     d.assert_clean_log();
 }
 
+/// Regression: an unmounted disk leaves its empty mount point behind. The
+/// daemon must not sync against it (forgetting every note) nor write its
+/// report there.
+#[test]
+fn the_root_emptied_like_an_unmounted_disk_forgets_nothing() {
+    let v = Vault::with_files(&[("a.md", &asked("alice")), ("sub/b.md", &asked("bob"))]);
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("R.md");
+    let rep = || fs::read_to_string(&path).unwrap_or_default();
+    let both = |r: &str| r.contains("| @alice |") && r.contains("| @bob |");
+    let mut d = Daemon::start(&v, &["--report", path.to_str().unwrap()]);
+    wait_until("the report to list alice and bob", || both(&rep()));
+    let away = v.root().with_extension("away");
+    fs::rename(v.root(), &away).unwrap();
+    fs::create_dir(v.root()).unwrap();
+    d.wait_log("gone or empty", 1);
+    assert!(both(&rep()), "{}", rep());
+    assert_eq!(fs::read_dir(v.root()).unwrap().count(), 0, "wrote into it");
+    // The disk is mounted again.
+    fs::remove_dir(v.root()).unwrap();
+    fs::rename(&away, v.root()).unwrap();
+    d.wait_log("the notes root is back", 1);
+    v.write("c.md", asked("carol"));
+    wait_until("the report to list carol, alice and bob", || {
+        let r = rep();
+        both(&r) && r.contains("| @carol |")
+    });
+    stop(&mut d);
+    d.assert_clean_log();
+}
+
+/// Regression: a CLI run that syncs a change before the daemon's quiet
+/// window ends left the daemon with nothing new to see, and the report and
+/// `on_due` without the change.
+#[test]
+fn a_change_a_cli_run_synced_first_still_reaches_the_report() {
+    let v = vault_with_report(&[("a.md", &asked("alice"))]);
+    let d = Daemon::start(&v, &["--debounce", "1000"]);
+    wait_report(&v, "| @alice |");
+    v.write("b.md", asked("bob"));
+    // Inside the daemon's one-second window: this run commits the change.
+    v.ok(&["index"]);
+    wait_report(&v, "| @bob |");
+    d.assert_clean_log();
+}
+
 #[test]
 fn sigterm_and_sigint_during_a_burst_exit_0() {
     for (sig, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
