@@ -30,6 +30,10 @@ CREATE TABLE files (
     kind     TEXT NOT NULL CHECK (kind IN ('note', 'report', 'skipped')),
     warning  TEXT
 );
+-- What every run reads, in path order, without touching the table.
+CREATE INDEX files_scan ON files (path, size, mtime_ns, ctime_ns, inode);
+-- The few files with a warning, without a scan.
+CREATE INDEX files_warned ON files (path) WHERE warning IS NOT NULL;
 
 -- Internal: each note's parsed facts (relnotes' binary form), and each
 -- person page's front matter; only for kind = 'note'.

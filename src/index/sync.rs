@@ -190,8 +190,10 @@ pub fn sync(
     let mut gone: Vec<String> = Vec::new();
     {
         let mut stmt = idx.conn.prepare(
-            "SELECT path, size, mtime_ns, ctime_ns, inode, hash FROM files ORDER BY path",
+            // Served by the `files_scan` index alone, in path order.
+            "SELECT path, size, mtime_ns, ctime_ns, inode, id FROM files ORDER BY path",
         )?;
+        let mut hash_of = idx.conn.prepare("SELECT hash FROM files WHERE id = ?1")?;
         let mut rows = if full { None } else { Some(stmt.query([])?) };
         let row_next = |rows: &mut Option<rusqlite::Rows<'_>>| -> rusqlite::Result<bool> {
             match rows {
@@ -225,7 +227,8 @@ pub fn sync(
                         matched = Some(if unchanged {
                             None
                         } else {
-                            Some(r.get::<_, Vec<u8>>(5)?)
+                            let id: i64 = r.get(5)?;
+                            Some(hash_of.query_row([id], |h| h.get::<_, Vec<u8>>(0))?)
                         });
                         have_row = row_next(&mut rows)?;
                         break;
