@@ -6,7 +6,10 @@
 //! for the scaling run; `RELNOTES_BENCH_WRITE=DIR` only writes the corpus.
 //! Figures, not assertions.
 
+mod common;
 mod corpus;
+
+use common::{bin, ms};
 
 use std::path::Path;
 use std::process::Command;
@@ -40,12 +43,6 @@ fn best_of(n: usize, mut f: impl FnMut() -> Duration) -> Duration {
     (0..n).map(|_| f()).min().unwrap_or_default()
 }
 
-fn bin() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/release/deps/index-xxxx -> target/release/relnotes
-    exe.parent().unwrap().parent().unwrap().join("relnotes")
-}
-
 /// Runs the binary; returns wall time and its stdout.
 fn run(root: &Path, index: &Path, args: &[&str]) -> (Duration, String) {
     let t = Instant::now();
@@ -68,15 +65,8 @@ fn run(root: &Path, index: &Path, args: &[&str]) -> (Duration, String) {
     (el, String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
-}
-
 fn main() {
-    let notes: usize = std::env::var("RELNOTES_BENCH_NOTES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
+    let notes = common::notes();
     let people = (notes / 5).max(10);
     if let Some(dir) = std::env::var_os("RELNOTES_BENCH_WRITE") {
         // Only write the corpus, for trying relnotes on it by hand.

@@ -10,17 +10,15 @@
 //! `cargo bench --bench watch`; `RELNOTES_BENCH_NOTES` scales the corpus.
 //! Figures, not assertions.
 
+mod common;
 mod corpus;
 
+use common::{bin, ms};
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().join("relnotes")
-}
 
 /// (utime + stime) of a process, in clock ticks.
 fn cpu_ticks(pid: u32) -> u64 {
@@ -50,15 +48,8 @@ fn wait_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) -> Dura
     t.elapsed()
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
-}
-
 fn main() {
-    let notes: usize = std::env::var("RELNOTES_BENCH_NOTES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
+    let notes = common::notes();
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("notes");
     let w = corpus::generate(&root, notes, (notes / 5).max(10), 42);

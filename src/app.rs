@@ -83,7 +83,7 @@ fn note_to(err: &mut dyn Write) -> impl FnMut(String) + '_ {
 }
 
 /// Finds the root and reads the config.
-pub fn open_root(cli: &Cli) -> Result<(PathBuf, Config), Error> {
+fn open_root(cli: &Cli) -> Result<(PathBuf, Config), Error> {
     let cwd = std::env::current_dir().map_err(|source| Error::Io {
         path: PathBuf::from("."),
         source,
@@ -183,9 +183,8 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     let base = output.map_or_else(String::new, |p| output::link_base(&root, p));
     // The answer is rendered into a buffer, or taken from the index's store
     // when nothing changed since it was rendered for this today and these
-    // flags.
-    // The problems met walking are part of some answers (`export`), and
-    // change without the notes changing.
+    // flags. The problems met walking are part of some answers (`export`),
+    // and change without the notes changing: they are part of the key.
     let diags = blake3::hash(format!("{:?}", src.file_diags).as_bytes());
     let key = format!(
         "{:?}|{today}|{format:?}|{}|{base}|{}",
@@ -195,13 +194,13 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     );
     // What the answer will be made from is this state or a later one.
     let state = src.state();
-    let t = std::time::Instant::now();
+    let lap = crate::lap::Lap::new();
     let cached = src.index.as_ref().and_then(|i| i.cached(&key));
-    tracing::debug!(
-        "stored answer: {} in {:.1} ms",
-        if cached.is_some() { "found" } else { "none" },
-        t.elapsed().as_secs_f64() * 1e3
-    );
+    lap.done(if cached.is_some() {
+        "stored answer: found"
+    } else {
+        "stored answer: none"
+    });
     let bytes = match cached {
         Some(b) => b,
         None => {
@@ -211,11 +210,10 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
                 src.vault(&root, &cfg, today, &mut note_to(ctx.err));
             }
             src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
-            let t = std::time::Instant::now();
+            lap.done("load what answers are made from");
             let (ledger, vault) = src.loaded();
             let answers = Answers::new(ledger, &cfg, today);
-            tracing::debug!("answers: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-            let t = std::time::Instant::now();
+            lap.done("answers");
             render_answer(
                 cli,
                 &answers,
@@ -226,17 +224,13 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
                 &src.file_diags,
                 &mut buf,
             )?;
-            tracing::debug!("render: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-            let t = std::time::Instant::now();
+            lap.done("render");
             // Kept for the next run only when this one changed nothing:
             // notes being edited would make storing it wasted work.
             if let (Some(idx), Some(state), false) = (&src.index, &state, src.stats.changed) {
                 idx.store(state, &key, &buf);
             }
-            tracing::debug!(
-                "store the answer: {:.1} ms",
-                t.elapsed().as_secs_f64() * 1e3
-            );
+            lap.done("store the answer");
             buf
         }
     };

@@ -161,19 +161,8 @@ pub fn contribution_with<'a, P: Copy + Ord>(
         mentioned.sort_unstable();
         mentioned.dedup();
         c.mentions.extend_from_slice(&mentioned);
-        let date = match e.task {
-            Some(Task::Done) => e.done.or(e.date),
-            _ => e.date,
-        };
-        let interactive = !matches!(e.task, Some(Task::Open | Task::Cancelled));
-        if let Some(day) = date.filter(|_| interactive) {
-            let implicit = page.filter(|_| {
-                !e.heading
-                    && (matches!(
-                        e.date_source,
-                        Some(DateSource::Leading | DateSource::Heading)
-                    ) || (e.task == Some(Task::Done) && e.done.is_some()))
-            });
+        if let Some(day) = interaction_date(e).filter(|_| interactive(e)) {
+            let implicit = page.filter(|_| with_page_person(e));
             let with_page = implicit.filter(|p| mentioned.binary_search(p).is_err());
             if !mentioned.is_empty() || with_page.is_some() {
                 for &p in mentioned.iter().chain(with_page.iter()) {
@@ -200,6 +189,31 @@ pub fn contribution_with<'a, P: Copy + Ord>(
         .cloned()
         .collect();
     c
+}
+
+/// An entry's interaction date (SPEC §4): a done task's done date, else
+/// the entry's date.
+pub fn interaction_date(e: &Entry) -> Option<NaiveDate> {
+    match e.task {
+        Some(Task::Done) => e.done.or(e.date),
+        _ => e.date,
+    }
+}
+
+/// Whether an entry can be an interaction: an open or cancelled task is not.
+pub fn interactive(e: &Entry) -> bool {
+    !matches!(e.task, Some(Task::Open | Task::Cancelled))
+}
+
+/// Whether a dated, interactive entry on a person page is with that person
+/// though it may name no one (SPEC §4): not a heading, and dated by its own
+/// leading date or its heading, or a done task with a done date.
+pub fn with_page_person(e: &Entry) -> bool {
+    !e.heading
+        && (matches!(
+            e.date_source,
+            Some(DateSource::Leading | DateSource::Heading)
+        ) || (e.task == Some(Task::Done) && e.done.is_some()))
 }
 
 /// An open task as the ledger keeps it.

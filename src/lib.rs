@@ -13,6 +13,7 @@ pub mod config;
 pub mod dates;
 pub mod error;
 pub mod index;
+pub mod lap;
 pub mod ledger;
 pub mod load;
 pub mod model;

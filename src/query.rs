@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::dates::{days_between, Birthday, Dur};
-use crate::ledger::{Ledger, PersonState};
-use crate::model::{DateSource, Entry, NoteFacts, Task};
+use crate::ledger::{interaction_date, interactive, with_page_person, Ledger, PersonState};
+use crate::model::{Entry, NoteFacts, Task};
 use crate::vault::{Person, PersonId, Vault};
 
 /// One entry seen from the people it is with, for a given today.
@@ -24,13 +24,8 @@ pub struct Touch<'v> {
     /// Everyone the entry is with (mentioned, plus the page's person where
     /// SPEC §4 says so), sorted.
     pub people: Vec<PersonId>,
-    /// The mentioned people only.
-    pub mentioned: &'v [PersonId],
     /// Dated after today: a plan, which counts as a mention only.
     pub plan: bool,
-    /// Whether this is an interaction (dated, not a plan, not an open or
-    /// cancelled task).
-    pub interaction: bool,
 }
 
 /// Every entry that involves someone, plans for a later day included.
@@ -41,20 +36,10 @@ pub fn touches<'v>(vault: &'v Vault, today: NaiveDate) -> impl Iterator<Item = T
             .iter()
             .zip(&vault.resolved[i])
             .filter_map(move |(entry, res)| {
-                let date = match entry.task {
-                    Some(Task::Done) => entry.done.or(entry.date),
-                    _ => entry.date,
-                };
+                let date = interaction_date(entry);
                 let plan = date.is_some_and(|d| d > today);
-                let active = !plan && !matches!(entry.task, Some(Task::Open | Task::Cancelled));
-                let implicit = page.filter(|_| {
-                    active
-                        && !entry.heading
-                        && (matches!(
-                            entry.date_source,
-                            Some(DateSource::Leading | DateSource::Heading)
-                        ) || (entry.task == Some(Task::Done) && entry.done.is_some()))
-                });
+                let active = !plan && interactive(entry);
+                let implicit = page.filter(|_| active && with_page_person(entry));
                 let mut people = res.mentioned.clone();
                 if let Some(p) = implicit {
                     if let Err(at) = people.binary_search(&p) {
@@ -69,9 +54,7 @@ pub fn touches<'v>(vault: &'v Vault, today: NaiveDate) -> impl Iterator<Item = T
                     entry,
                     date,
                     people,
-                    mentioned: &res.mentioned,
                     plan,
-                    interaction: active && date.is_some(),
                 })
             })
     })

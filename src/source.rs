@@ -25,7 +25,9 @@ pub struct OpenOptions {
     pub thorough: bool,
 }
 
-/// The index (or memory) a command answers from.
+/// The index (or memory) a command answers from; the default has no index
+/// and nothing loaded yet.
+#[derive(Default)]
 pub struct Source {
     pub index: Option<Index>,
     /// What `report`, `people` and `due` are answered from: handed over by
@@ -55,7 +57,7 @@ impl Source {
         opts: OpenOptions,
         note: &mut dyn FnMut(String),
     ) -> Source {
-        let mut src = Source::empty();
+        let mut src = Source::default();
         match path {
             None => note("no cache folder for the index; answering from memory".to_string()),
             Some(path) => match Index::open(path, opts.thorough) {
@@ -73,19 +75,6 @@ impl Source {
         }
         src.load_in_memory(root, cfg);
         src
-    }
-
-    /// No index, nothing loaded yet.
-    pub fn empty() -> Source {
-        Source {
-            index: None,
-            ledger: None,
-            notes: None,
-            vault: None,
-            file_diags: Vec::new(),
-            stats: SyncStats::default(),
-            incomplete: false,
-        }
     }
 
     /// Forgets what was loaded (the daemon keeps little between batches).
@@ -213,10 +202,7 @@ impl Source {
             if let Some(notes) = &self.notes {
                 self.ledger = Some(Ledger::derive(notes, cfg));
             } else if let Some(idx) = self.index.take() {
-                let t = std::time::Instant::now();
-                let loaded = index::sync::load_ledger(&idx.conn, cfg);
-                tracing::debug!("load the ledger: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-                match loaded {
+                match index::sync::load_ledger(&idx.conn, cfg) {
                     Ok(Some(l)) => {
                         self.ledger = Some(l);
                         self.index = Some(idx);

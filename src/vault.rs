@@ -3,7 +3,7 @@
 //! `check`). The rules of who is who live in `resolve`; the answers of
 //! `report`, `people` and `due` come from the smaller `ledger`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
 
@@ -53,22 +53,20 @@ impl Vault {
                 .filter(|m| !m.wikilink)
                 .map(|m| m.key.as_str()),
         );
-        let mut people: BTreeMap<String, Person> = claims.pages.clone();
-        for m in notes
-            .iter()
-            .flat_map(|n| &n.entries)
-            .flat_map(|e| &e.mentions)
-        {
-            if let Some(h) = resolver.resolve(m) {
-                if !people.contains_key(h) {
-                    people.insert(h.to_string(), Person::mentioned(h));
-                }
-            }
-        }
+        // Everyone: a page, or a mention (SPEC §2).
+        let mut everyone: BTreeSet<&str> = claims.pages.keys().map(String::as_str).collect();
+        everyone.extend(
+            notes
+                .iter()
+                .flat_map(|n| &n.entries)
+                .flat_map(|e| &e.mentions)
+                .filter_map(|m| resolver.resolve(m)),
+        );
         let aliases = claims.aliases_of();
-        for (h, p) in &mut people {
-            p.aliases = aliases.get(h.as_str()).cloned().unwrap_or_default();
-        }
+        let people: BTreeMap<String, Person> = everyone
+            .into_iter()
+            .map(|h| (h.to_string(), claims.person(h, &aliases)))
+            .collect();
         let handles: Vec<String> = people.keys().cloned().collect();
         let ids: FxHashMap<&str, PersonId> = handles
             .iter()

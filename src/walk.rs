@@ -154,7 +154,7 @@ pub fn is_skipped(cfg: &Config, rel: &str) -> bool {
 /// The folders a walk of `root` enters, the root first: what the daemon
 /// watches.
 pub fn folders(root: &Path, cfg: &Config) -> Vec<PathBuf> {
-    walk(root, cfg).folders
+    walk_with(root, cfg, false).folders
 }
 
 /// What the walk of one folder found (its subfolders included).
@@ -200,7 +200,15 @@ fn folder_id(_: &std::fs::Metadata) -> (u64, u64) {
 
 /// Walks the folder `dir` (`rel` below the root; `ancestors` are the
 /// folders above it, for loop detection) and, in parallel, its subfolders.
-fn walk_folder(cfg: &Config, dir: PathBuf, rel: String, ancestors: Vec<(u64, u64)>) -> Found {
+/// `stat`: stat each note (what change detection needs; the daemon's list
+/// of folders does not).
+fn walk_folder(
+    cfg: &Config,
+    stat: bool,
+    dir: PathBuf,
+    rel: String,
+    ancestors: Vec<(u64, u64)>,
+) -> Found {
     let mut found = Found::default();
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
@@ -286,6 +294,7 @@ fn walk_folder(cfg: &Config, dir: PathBuf, rel: String, ancestors: Vec<(u64, u64
             continue;
         }
         let stat = match meta {
+            _ if !stat => None,
             Some(m) => Some(Stat::of(&m)),
             None => entry.metadata().ok().map(|m| Stat::of(&m)),
         };
@@ -297,13 +306,17 @@ fn walk_folder(cfg: &Config, dir: PathBuf, rel: String, ancestors: Vec<(u64, u64
     }
     let below = subfolders
         .into_par_iter()
-        .map(|(path, rel, up)| walk_folder(cfg, path, rel, up))
+        .map(|(path, rel, up)| walk_folder(cfg, stat, path, rel, up))
         .reduce(Found::default, Found::merge);
     found.merge(below)
 }
 
-/// Walks the notes below `root`.
+/// Walks the notes below `root`, each with its stat.
 pub fn walk(root: &Path, cfg: &Config) -> Walk {
+    walk_with(root, cfg, true)
+}
+
+fn walk_with(root: &Path, cfg: &Config, stat: bool) -> Walk {
     let ancestors = if cfg.follow_symlinks {
         std::fs::metadata(root)
             .map(|m| vec![folder_id(&m)])
@@ -311,7 +324,7 @@ pub fn walk(root: &Path, cfg: &Config) -> Walk {
     } else {
         Vec::new()
     };
-    let found = walk_folder(cfg, root.to_path_buf(), String::new(), ancestors);
+    let found = walk_folder(cfg, stat, root.to_path_buf(), String::new(), ancestors);
     let mut out = Walk {
         files: found.files,
         folders: found.folders,

@@ -141,12 +141,9 @@ impl Index {
             })?;
         }
         for attempt in 0..2 {
-            let t = std::time::Instant::now();
+            let lap = crate::lap::Lap::new();
             let opened = open_conn(path, thorough);
-            tracing::debug!(
-                "open and check the index: {:.1} ms",
-                t.elapsed().as_secs_f64() * 1e3
-            );
+            lap.done("open and check the index");
             match opened {
                 Ok(conn) => {
                     return Ok((
@@ -199,15 +196,6 @@ impl Index {
             .query_row("SELECT 1 FROM ledger WHERE id = 1", [], |_| Ok(()))
             .optional()
             .map(|r| r.is_some())
-    }
-
-    /// The generation: bumped by every sync that changes anything.
-    pub fn generation(&self) -> i64 {
-        self.meta("generation")
-            .ok()
-            .flatten()
-            .and_then(|g| g.parse().ok())
-            .unwrap_or(0)
     }
 
     /// Forgets that the reminders with `keys` fired on `day`.

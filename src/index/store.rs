@@ -81,31 +81,18 @@ pub fn save_full(
     cfg: &Config,
     today: NaiveDate,
 ) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "DELETE FROM people; DELETE FROM aliases; DELETE FROM commitments; DELETE FROM days;",
-    )?;
+    conn.execute_batch("DELETE FROM people; DELETE FROM commitments; DELETE FROM days;")?;
     let all = Touched {
         people: l.people.keys().cloned().collect(),
         days: l.days.keys().copied().collect(),
         ..Touched::default()
     };
-    let t0 = std::time::Instant::now();
     write(conn, l, &all, cfg, today)?;
-    tracing::debug!(
-        "save: people and days: {:.1} ms",
-        t0.elapsed().as_secs_f64() * 1e3
-    );
-    let mut ins = conn.prepare(
-        "INSERT INTO commitments (file, line, people, due, date, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
+    let mut ins = conn.prepare(INSERT_TASK)?;
     for t in &l.tasks {
         insert_task(&mut ins, t)?;
     }
     write_aliases(conn, l)?;
-    tracing::debug!(
-        "save: commitments and aliases: {:.1} ms",
-        t0.elapsed().as_secs_f64() * 1e3
-    );
     write_meta(conn, l)
 }
 
@@ -122,7 +109,10 @@ fn write_aliases(conn: &Connection, l: &Ledger) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// One row of `commitments`, with `ins` the prepared insert.
+const INSERT_TASK: &str = "INSERT OR REPLACE INTO commitments (file, line, people, due, date, text)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/// One row of `commitments`, with `ins` [`INSERT_TASK`] prepared.
 fn insert_task(
     ins: &mut rusqlite::Statement<'_>,
     t: &crate::ledger::OpenTask,
@@ -147,9 +137,7 @@ pub fn save_delta(
 ) -> rusqlite::Result<()> {
     write(conn, l, touched, cfg, today)?;
     let mut del = conn.prepare("DELETE FROM commitments WHERE file = ?1")?;
-    let mut ins = conn.prepare(
-        "INSERT OR REPLACE INTO commitments (file, line, people, due, date, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
+    let mut ins = conn.prepare(INSERT_TASK)?;
     for f in &touched.files {
         del.execute([f])?;
         let start = l.tasks.partition_point(|t| t.file < *f);

@@ -178,10 +178,10 @@ pub fn sync(
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
 
-    let lap = Lap::new();
+    let lap = crate::lap::Lap::new();
     let w = walk(root, cfg);
     stats.seen = w.files.len();
-    lap.done("walk");
+    lap.done("sync: walk");
     // The walk and the files table are both in byte order of the paths:
     // one merge finds what is unchanged, changed, new and gone, and copies
     // nothing for the unchanged.
@@ -189,31 +189,23 @@ pub fn sync(
     let mut candidates: Vec<(&NoteFile, Stat, Option<Vec<u8>>)> = Vec::new();
     let mut gone: Vec<String> = Vec::new();
     {
+        // Served by the `files_scan` index alone, in path order; nothing to
+        // compare with when everything is parsed again.
         let mut stmt = idx.conn.prepare(
-            // Served by the `files_scan` index alone, in path order.
-            "SELECT path, size, mtime_ns, ctime_ns, inode, id FROM files ORDER BY path",
+            "SELECT path, size, mtime_ns, ctime_ns, inode, id FROM files WHERE ?1 ORDER BY path",
         )?;
         let mut hash_of = idx.conn.prepare("SELECT hash FROM files WHERE id = ?1")?;
-        let mut rows = if full { None } else { Some(stmt.query([])?) };
-        let row_next = |rows: &mut Option<rusqlite::Rows<'_>>| -> rusqlite::Result<bool> {
-            match rows {
-                Some(r) => Ok(r.next()?.is_some()),
-                None => Ok(false),
-            }
-        };
-        let mut have_row = row_next(&mut rows)?;
+        let mut rows = stmt.query([!full])?;
+        rows.advance()?;
         for f in &w.files {
             // Rows before this file are gone from disk.
             let mut matched = None;
-            while have_row {
-                let Some(r) = rows.as_ref().and_then(|r| r.get()) else {
-                    break;
-                };
+            while let Some(r) = rows.get() {
                 let path = r.get_ref(0)?.as_str()?;
                 match path.cmp(f.rel.as_str()) {
                     std::cmp::Ordering::Less => {
                         gone.push(path.to_string());
-                        have_row = row_next(&mut rows)?;
+                        rows.advance()?;
                     }
                     std::cmp::Ordering::Equal => {
                         let st = Stat {
@@ -230,7 +222,7 @@ pub fn sync(
                             let id: i64 = r.get(5)?;
                             Some(hash_of.query_row([id], |h| h.get::<_, Vec<u8>>(0))?)
                         });
-                        have_row = row_next(&mut rows)?;
+                        rows.advance()?;
                         break;
                     }
                     std::cmp::Ordering::Greater => break,
@@ -248,15 +240,12 @@ pub fn sync(
                 None => candidates.push((f, st, None)),
             }
         }
-        while have_row {
-            let Some(r) = rows.as_ref().and_then(|r| r.get()) else {
-                break;
-            };
+        while let Some(r) = rows.get() {
             gone.push(r.get_ref(0)?.as_str()?.to_string());
-            have_row = row_next(&mut rows)?;
+            rows.advance()?;
         }
     }
-    lap.done("compare with the files table");
+    lap.done("sync: compare with the files table");
     let pb = progress_bar(candidates.len(), progress);
     let outcomes: Vec<Outcome> = candidates
         .par_iter()
@@ -271,7 +260,7 @@ pub fn sync(
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    lap.done("read, hash and parse what changed");
+    lap.done("sync: read, hash and parse what changed");
     // What could not be seen is not known to be gone.
     let removed: Vec<&String> = gone.iter().filter(|p| !w.may_hold(p)).collect();
     stats.removed = removed.len();
@@ -332,9 +321,9 @@ pub fn sync(
         if full {
             forget_all_but_unseen(&tx, &w)?;
         }
-        lap.done("read the old facts and pages");
+        lap.done("sync: read the old facts and pages");
         write_files(&tx, &candidates, &outcomes, &removed)?;
-        lap.done("write files and facts");
+        lap.done("sync: write files and facts");
         let fresh: Vec<NoteFacts> = outcomes
             .into_iter()
             .filter_map(|o| match o {
@@ -356,18 +345,18 @@ pub fn sync(
                 load_all_notes(&tx, fresh)?
             };
             let l = Ledger::derive(&notes, cfg);
-            lap.done("derive the ledger");
+            lap.done("sync: derive the ledger");
             store::save_full(&tx, &l, cfg, today)?;
             ledger = Some(l);
             all_notes = Some(notes);
         } else if stats.changed {
             let claims = store::claims(&pages_before, cfg);
-            lap.done("claims");
+            lap.done("sync: claims");
             let stored = store::load_ledger(&tx, &claims)?;
-            lap.done("load the ledger");
+            lap.done("sync: load the ledger");
             match stored.and_then(|l| update(l, &claims, &old, &fresh)) {
                 Some((l, touched)) => {
-                    lap.done("update the ledger");
+                    lap.done("sync: update the ledger");
                     store::save_delta(&tx, &l, &touched, cfg, today)?;
                     if people_stale {
                         store::refresh_people(&tx, &l, cfg, today)?;
@@ -391,7 +380,7 @@ pub fn sync(
                 ledger = Some(l);
             }
         }
-        lap.done("update and write the ledger");
+        lap.done("sync: update and write the ledger");
         if stats.changed {
             let generation: i64 = tx
                 .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
@@ -412,7 +401,7 @@ pub fn sync(
         set("today", &today_text)?;
         set("last_sync_ns", &start_ns.to_string())?;
         tx.commit()?;
-        lap.done("commit");
+        lap.done("sync: commit");
     }
     stats.millis = started.elapsed().as_millis();
     Ok(Synced {
@@ -422,23 +411,6 @@ pub fn sync(
         notes: all_notes,
         incomplete,
     })
-}
-
-/// Logs the time each phase of a sync takes (`RUST_LOG=relnotes=debug`).
-struct Lap(std::cell::Cell<Instant>);
-
-impl Lap {
-    fn new() -> Lap {
-        Lap(std::cell::Cell::new(Instant::now()))
-    }
-    fn done(&self, what: &str) {
-        let now = Instant::now();
-        tracing::debug!(
-            "sync: {what}: {:.1} ms",
-            (now - self.0.get()).as_secs_f64() * 1e3
-        );
-        self.0.set(now);
-    }
 }
 
 /// Before a full parse: forgets every file, but for those below a folder

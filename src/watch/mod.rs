@@ -101,7 +101,7 @@ struct Daemon {
     report_flag: Option<PathBuf>,
     report: Option<ReportFile>,
     src: Source,
-    index_path: Option<PathBuf>,
+    index_path: PathBuf,
     index_id: Option<(u64, u64)>,
     pinned: Option<NaiveDate>,
     /// The day the last report and hooks were made for.
@@ -125,16 +125,16 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
         path: opts.root.clone(),
         source,
     })?;
-    let index_path = opts
+    let Some(index_path) = opts
         .index
         .clone()
-        .or_else(|| crate::index::default_path(&root));
-    let Some(lock_at) = index_path.clone() else {
+        .or_else(|| crate::index::default_path(&root))
+    else {
         return Err(Error::Usage(
             "no cache folder for the index and its lock; give --index PATH".into(),
         ));
     };
-    let _locks = lock::acquire_all(&lock_at, &root).map_err(|e| Error::Usage(e.to_string()))?;
+    let _locks = lock::acquire_all(&index_path, &root).map_err(|e| Error::Usage(e.to_string()))?;
 
     let (tx, rx) = mpsc::sync_channel::<Msg>(QUEUE);
     let stop_tx = tx.clone();
@@ -162,7 +162,7 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
     let mut d = Daemon {
         report_flag: opts.report.clone(),
         report: None,
-        src: Source::empty(),
+        src: Source::default(),
         index_path,
         index_id: None,
         pinned: opts.today,
@@ -300,7 +300,7 @@ impl Daemon {
     /// Opens (checking all of it) and syncs the index.
     fn open_index(&mut self) {
         self.src = Source::open(
-            self.index_path.as_deref(),
+            Some(&self.index_path),
             &self.root,
             &self.cfg,
             self.day(),
@@ -310,7 +310,7 @@ impl Daemon {
             },
             &mut |m| tracing::warn!("{m}"),
         );
-        self.index_id = self.index_path.as_deref().and_then(file_id);
+        self.index_id = file_id(&self.index_path);
     }
 
     /// Applies the config: the report file and the hook runner.
@@ -501,20 +501,19 @@ impl Daemon {
             std::thread::sleep(EMPTY_RECHECK);
         }
         // Another relnotes may have moved a damaged index aside and built a
-        // new one: use that one.
-        let now_id = self.index_path.as_deref().and_then(file_id);
-        if self.src.index.is_some() && now_id != self.index_id {
-            tracing::info!("the index file was replaced; reopening it");
-            self.open_index();
-        } else if self.src.index.is_none() && self.index_path.is_some() {
-            // Busy or failing last time: try the index again.
+        // new one: use that one. (No index: busy or failing last time; try
+        // it again.)
+        if self.src.index.is_none() || file_id(&self.index_path) != self.index_id {
+            if self.src.index.is_some() {
+                tracing::info!("the index file was replaced; reopening it");
+            }
             self.open_index();
         } else {
             let day = self.day();
             self.src
                 .resync(&self.root, &self.cfg, day, &mut |m| tracing::warn!("{m}"));
         }
-        self.index_id = self.index_path.as_deref().and_then(file_id);
+        self.index_id = file_id(&self.index_path);
         self.after_sync(
             started,
             Some(pending.paths),
