@@ -5,6 +5,7 @@
 pub mod frontmatter;
 pub mod inline;
 pub mod path;
+pub mod settings;
 
 use std::ops::Range;
 
@@ -63,6 +64,8 @@ pub struct ParseOptions {
     /// The people folder, relative, without a trailing `/`.
     pub people_dir: String,
     pub kinds: Kinds,
+    /// What the vault's app settings say (SPEC §11).
+    pub vault: settings::VaultSettings,
 }
 
 impl Default for ParseOptions {
@@ -70,6 +73,7 @@ impl Default for ParseOptions {
         ParseOptions {
             people_dir: "people".to_string(),
             kinds: Kinds::default(),
+            vault: settings::VaultSettings::default(),
         }
     }
 }
