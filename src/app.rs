@@ -117,6 +117,9 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         }
         other => other?,
     };
+    if let Command::Allow = cli.command {
+        return allow(&root, &cfg, ctx);
+    }
     if let Command::Watch {
         report,
         poll,
@@ -283,6 +286,30 @@ fn check(
     })
 }
 
+/// `relnotes allow`: records that this root's config, as it is now, may
+/// run `on_due` on this machine (SPEC §9, trust).
+fn allow(root: &Path, cfg: &Config, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
+    let root = root.canonicalize().map_err(|source| Error::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let file = root.join(FILE_NAME);
+    let recorded = crate::watch::state::allow(&root, &cfg.fingerprint)
+        .map_err(|source| Error::Usage(format!("cannot record the allowed config: {source}")))?;
+    let what = cfg.on_due.as_ref().map_or_else(
+        || "(no on_due in it yet; a config that adds one needs a new allow)".to_string(),
+        |c| format!("its on_due `{c}` may run"),
+    );
+    writeln!(
+        ctx.out,
+        "allowed {} as it is now: {what}; recorded in {}",
+        file.display(),
+        recorded.display()
+    )
+    .map_err(io_err)?;
+    Ok(Exit::Success)
+}
+
 fn index_stats(
     root: &Path,
     cfg: &Config,
@@ -402,7 +429,11 @@ fn render_answer(
             }
             .map_err(io_err)?;
         }
-        Command::Init | Command::Index { .. } | Command::Check | Command::Watch { .. } => {}
+        Command::Init
+        | Command::Index { .. }
+        | Command::Check
+        | Command::Watch { .. }
+        | Command::Allow => {}
     }
     Ok(())
 }

@@ -99,6 +99,10 @@ pub enum Command {
     Check,
     /// Everything as JSON, or reminders and birthdays as a calendar (ICS)
     Export,
+    /// Let this root's .relnotes.toml, as it is now, run `on_due` on this
+    /// machine (recorded in your own state folder; a changed config needs a
+    /// new `allow`)
+    Allow,
     /// Run in the foreground, keeping the index and the report file current
     /// as notes change, and running `on_due` for reminders as they fall due
     /// (for systemd --user, launchd or tmux; stop with Ctrl-C or SIGTERM)

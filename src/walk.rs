@@ -291,6 +291,8 @@ fn walk_folder(
             .as_ref()
             .map_or_else(|| kind.is_file(), std::fs::Metadata::is_file);
         if !is_file {
+            // A FIFO, device or socket: never opened (a FIFO would block).
+            found.diagnostics.push(special(&child_rel));
             continue;
         }
         let stat = match meta {
@@ -365,15 +367,34 @@ pub fn read_note(file: &NoteFile) -> Loaded {
     }
 }
 
+/// The warning for a note name that is a FIFO, device or socket.
+fn special(rel: &str) -> Diagnostic {
+    Diagnostic::warning(
+        rel,
+        0,
+        0,
+        "not a regular file (a FIFO, device or socket): never read",
+    )
+}
+
 /// Reads a note's bytes, refusing files over [`MAX_NOTE_BYTES`]; the error
 /// is a warning naming the file.
 pub fn read_bytes(file: &NoteFile) -> Result<Vec<u8>, Diagnostic> {
     let rel = file.rel.as_str();
-    let open = std::fs::File::open(&file.abs).and_then(|f| {
-        let len = f.metadata()?.len();
-        Ok((f, len))
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    // A FIFO swapped in after the walk must not block the open.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut opts, libc::O_NONBLOCK);
+    let open = opts.open(&file.abs).and_then(|f| {
+        let m = f.metadata()?;
+        Ok((f, m.len(), m.is_file()))
     });
-    let (f, len) = open.map_err(|e| Diagnostic::warning(rel, 0, 0, format!("cannot read: {e}")))?;
+    let (f, len, is_file) =
+        open.map_err(|e| Diagnostic::warning(rel, 0, 0, format!("cannot read: {e}")))?;
+    if !is_file {
+        return Err(special(rel));
+    }
     let too_big = || {
         Diagnostic::warning(
             rel,

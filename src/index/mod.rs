@@ -13,7 +13,7 @@ pub mod sync;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 
 pub use sync::{sync, SyncStats};
 
@@ -198,19 +198,6 @@ impl Index {
             .map(|r| r.is_some())
     }
 
-    /// Forgets that the reminders with `keys` fired on `day`.
-    pub fn unmark_fired(&self, day: chrono::NaiveDate, keys: &[String]) -> rusqlite::Result<()> {
-        let day = crate::dates::iso(day);
-        let tx = self.conn.unchecked_transaction()?;
-        {
-            let mut del = tx.prepare("DELETE FROM fired WHERE day = ?1 AND key = ?2")?;
-            for k in keys {
-                del.execute(params![day, k])?;
-            }
-        }
-        tx.commit()
-    }
-
     /// Where rendered answers are kept: files beside the index, one per
     /// question, named for the index's state (`meta.state`, new with every
     /// sync that changes anything, and with every new index), each ending
@@ -240,28 +227,6 @@ impl Index {
         }
         bytes.truncate(body);
         Some(bytes)
-    }
-
-    /// Records that the reminders with `keys` fired on `day`; for each key,
-    /// whether it is new (not fired that day before). Older days are
-    /// forgotten.
-    pub fn mark_fired(
-        &self,
-        day: chrono::NaiveDate,
-        keys: &[String],
-    ) -> rusqlite::Result<Vec<bool>> {
-        let day = crate::dates::iso(day);
-        let tx = self.conn.unchecked_transaction()?;
-        let mut fresh = Vec::with_capacity(keys.len());
-        {
-            let mut ins = tx.prepare("INSERT OR IGNORE INTO fired (day, key) VALUES (?1, ?2)")?;
-            for k in keys {
-                fresh.push(ins.execute(params![day, k])? == 1);
-            }
-        }
-        tx.execute("DELETE FROM fired WHERE day < ?1", [&day])?;
-        tx.commit()?;
-        Ok(fresh)
     }
 
     /// Stores a rendered answer for `state`, the state the index was in

@@ -104,7 +104,8 @@ CREATE TABLE ledger (
     data BLOB NOT NULL
 );
 
--- Reminders the daemon has run `on_due` for, one per reminder per day.
+-- Unused since v1.1: the daemon keeps the reminders it ran `on_due` for
+-- in the user's state folder, so a rebuild never forgets them (SPEC §9).
 CREATE TABLE fired (
     day TEXT NOT NULL,
     key TEXT NOT NULL,

@@ -1,7 +1,7 @@
 //! YAML front matter: found only when the first line is exactly `---`, read
 //! with a real YAML 1.2 parser (so `no` stays a string and dates stay text).
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 /// The front matter block of a note, if it has one.
 pub struct FrontMatter<'a> {
@@ -55,15 +55,12 @@ pub struct YamlError {
 
 /// Parses the block into a mapping. An empty block is an empty mapping.
 pub fn load(fm: &FrontMatter<'_>) -> Result<yaml_rust2::yaml::Hash, YamlError> {
-    let docs = YamlLoader::load_from_str(fm.yaml).map_err(|e| {
-        let m = e.marker();
-        YamlError {
-            line: fm.first_line + u32::try_from(m.line()).unwrap_or(0).saturating_sub(1),
-            col: u32::try_from(m.col()).unwrap_or(0) + 1,
-            message: e.info().to_string(),
-        }
+    let doc = super::yaml::load_first(fm.yaml).map_err(|e| YamlError {
+        line: fm.first_line + u32::try_from(e.line).unwrap_or(0).saturating_sub(1),
+        col: u32::try_from(e.col).unwrap_or(0) + 1,
+        message: e.message,
     })?;
-    match docs.into_iter().next() {
+    match doc {
         None | Some(Yaml::Null) => Ok(yaml_rust2::yaml::Hash::new()),
         Some(Yaml::Hash(h)) => Ok(h),
         Some(_) => Err(YamlError {

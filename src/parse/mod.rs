@@ -6,6 +6,7 @@ pub mod frontmatter;
 pub mod inline;
 pub mod path;
 pub mod settings;
+pub mod yaml;
 
 use std::ops::Range;
 

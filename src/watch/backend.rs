@@ -31,6 +31,8 @@ pub enum Msg {
     Errors(Vec<notify::Error>),
     /// SIGINT or SIGTERM.
     Stop(&'static str),
+    /// SIGHUP: re-read the config.
+    Reload,
 }
 
 /// How often the polling backend looks at the folders.

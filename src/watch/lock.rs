@@ -1,7 +1,8 @@
-//! One daemon per notes root: OS file locks on a file beside the index
-//! (`index.sqlite.lock`: one daemon per index) and on one named for the
-//! root in the runtime folder (`$XDG_RUNTIME_DIR`, else the temp folder:
-//! one daemon per root, whatever index each was given). The OS releases
+//! One daemon per notes root: an OS lock (`flock`) on the root folder
+//! itself (one daemon per root, whatever the environment or index path),
+//! on a file beside the index (`index.sqlite.lock`: one daemon per index)
+//! and on one named for the root in the runtime folder (`$XDG_RUNTIME_DIR`,
+//! else the temp folder; it holds the pid a second daemon names). The OS releases
 //! them when the process dies, however it dies, so a SIGKILLed daemon never
 //! blocks the next one. Each file holds the holder's pid and root, for the
 //! message a second daemon prints.
@@ -20,6 +21,8 @@ pub struct Lock {
 /// The locks a daemon holds.
 #[derive(Debug)]
 pub struct Locks {
+    /// The root folder itself, opened and locked.
+    pub folder: File,
     pub index: Lock,
     pub root: Option<Lock>,
 }
@@ -44,6 +47,7 @@ pub fn root_lock_path(root: &Path) -> PathBuf {
 /// per-root one is skipped (with a warning) where the runtime folder cannot
 /// be written; the index lock alone still keeps two daemons off one index.
 pub fn acquire_all(index: &Path, root: &Path) -> Result<Locks, LockError> {
+    let folder = lock_folder(root)?;
     let index = acquire_at(&lock_path(index), root)?;
     let root = match acquire_at(&root_lock_path(root), root) {
         Ok(l) => Some(l),
@@ -53,7 +57,40 @@ pub fn acquire_all(index: &Path, root: &Path) -> Result<Locks, LockError> {
             None
         }
     };
-    Ok(Locks { index, root })
+    Ok(Locks {
+        folder,
+        index,
+        root,
+    })
+}
+
+/// Locks the root folder itself: whatever index or runtime folder another
+/// daemon was given, it locked this same folder.
+fn lock_folder(root: &Path) -> Result<File, LockError> {
+    let io = |source| LockError::Io {
+        path: root.to_path_buf(),
+        source,
+    };
+    let folder = File::open(root).map_err(io)?;
+    match folder.try_lock() {
+        Ok(()) => Ok(folder),
+        Err(TryLockError::WouldBlock) => {
+            // The holder's pid is in its runtime lock file, if it could
+            // write one where we look.
+            let path = root_lock_path(root);
+            let holder = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| t.split_whitespace().next().map(str::to_string))
+                .filter(|pid| pid.chars().all(|c| c.is_ascii_digit()))
+                .unwrap_or_else(|| "(pid unknown)".to_string());
+            Err(LockError::Held {
+                root: root.display().to_string(),
+                holder,
+                path: root.to_path_buf(),
+            })
+        }
+        Err(TryLockError::Error(e)) => Err(io(e)),
+    }
 }
 
 /// Why the lock was not taken.
@@ -153,6 +190,7 @@ mod tests {
     fn spec9_two_indexes_still_one_daemon_per_root() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("notes");
+        std::fs::create_dir_all(&root).unwrap();
         let a = acquire_all(&tmp.path().join("a/index.sqlite"), &root).unwrap();
         let err = acquire_all(&tmp.path().join("b/index.sqlite"), &root).unwrap_err();
         assert!(err.to_string().contains("already watched"), "{err}");

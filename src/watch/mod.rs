@@ -10,13 +10,19 @@
 //!    re-sync what is on disk, rewrite the report if its bytes changed, and
 //!    run `on_due` for reminders newly due today; one log line;
 //! 4. also wake at local midnight (the report depends on the date), and
-//!    retry with backoff while the root is gone;
-//! 5. on SIGINT/SIGTERM, exit 0 once the current batch is done.
+//!    retry with backoff while the root is gone or unreadable;
+//! 5. removals are published (report, hooks) only after the root was
+//!    checked again and a quiet window passed with nothing more gone, so a
+//!    deletion in progress never shows as a half-deleted tree;
+//! 6. on SIGHUP, re-read the config; on SIGINT/SIGTERM, exit 0 once the
+//!    current batch is done.
 
 mod backend;
 mod events;
 mod hooks;
 pub mod lock;
+pub mod publish;
+pub mod state;
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -37,6 +43,7 @@ use crate::source::Source;
 use backend::{Msg, WatchFailure, Watcher};
 use events::Pending;
 use hooks::Hooks;
+use publish::Published;
 
 /// How the daemon was asked to run.
 #[derive(Debug, Clone)]
@@ -68,30 +75,8 @@ const RETRY: Duration = Duration::from_secs(1);
 const ROOT_BACKOFF: (Duration, Duration) = (Duration::from_millis(250), Duration::from_secs(5));
 /// Batches queued between the watcher and the loop before overflow.
 const QUEUE: usize = 256;
-
-/// The report file the daemon keeps.
-struct ReportFile {
-    path: PathBuf,
-    /// Relative to the root, when it is inside it: its events are ours.
-    rel: Option<String>,
-    /// Link prefix from the report's folder to the root.
-    base: String,
-}
-
-impl ReportFile {
-    fn new(root: &Path, path: &Path) -> ReportFile {
-        let path = crate::output::absolute(path);
-        let rel = path
-            .strip_prefix(root)
-            .ok()
-            .map(|r| r.to_string_lossy().replace('\\', "/"));
-        ReportFile {
-            base: crate::output::link_base(root, &path),
-            rel,
-            path,
-        }
-    }
-}
+/// Removals are published only after this long with nothing more gone.
+const QUIET: Duration = Duration::from_millis(2000);
 
 /// The daemon's state between batches.
 struct Daemon {
@@ -99,7 +84,7 @@ struct Daemon {
     cfg: Config,
     /// `--report` given on the command line (wins over the config's).
     report_flag: Option<PathBuf>,
-    report: Option<ReportFile>,
+    report: Option<Published>,
     src: Source,
     index_path: PathBuf,
     index_id: Option<(u64, u64)>,
@@ -111,11 +96,19 @@ struct Daemon {
     answered: Option<String>,
     hooks: Option<Hooks>,
     hook_timeout: Duration,
-    /// Reminders fired, when there is no index to remember them.
-    fired_here: BTreeSet<(NaiveDate, String)>,
+    /// Reminders `on_due` ran for (in the user's state folder).
+    fired: state::Fired,
     /// Diagnostics already logged, so each is logged once.
     logged: BTreeSet<String>,
     retry_at: Option<Instant>,
+    /// Notes went away: nothing is published before this time (moved on
+    /// by each batch that finds more gone).
+    quiet_until: Option<Instant>,
+    /// Notes seen when the report was last published: an empty root after
+    /// that is a root going away, not notes deleted.
+    published_seen: usize,
+    /// Notes seen by the last sync.
+    last_seen: usize,
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
@@ -141,6 +134,7 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
     ])
     .map_err(|source| Error::Io {
         path: PathBuf::from("<signals>"),
@@ -148,12 +142,12 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
     })?;
     std::thread::spawn(move || {
         for sig in signals.forever() {
-            let name = if sig == signal_hook::consts::SIGINT {
-                "SIGINT"
-            } else {
-                "SIGTERM"
+            let msg = match sig {
+                signal_hook::consts::SIGHUP => Msg::Reload,
+                signal_hook::consts::SIGINT => Msg::Stop("SIGINT"),
+                _ => Msg::Stop("SIGTERM"),
             };
-            if stop_tx.send(Msg::Stop(name)).is_err() {
+            if stop_tx.send(msg).is_err() {
                 return;
             }
         }
@@ -170,18 +164,23 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
         answered: None,
         hooks: None,
         hook_timeout: opts.hook_timeout,
-        fired_here: BTreeSet::new(),
+        fired: state::Fired::load(&root),
         logged: BTreeSet::new(),
         retry_at: None,
+        quiet_until: None,
+        published_seen: 0,
+        last_seen: 0,
         cfg: opts.cfg.clone(),
         root,
     };
     d.configure();
     if let Some(r) = &d.report {
-        let dir = r.path.parent().unwrap_or(Path::new("."));
-        let n = crate::output::clean_stale_temps(dir);
+        let n = r.clean_stale_temps();
         if n > 0 {
-            tracing::info!("removed {n} stale temp file(s) in {}", dir.display());
+            tracing::info!(
+                "removed {n} temp file(s) a stopped relnotes left beside {}",
+                r.path.display()
+            );
         }
     }
     // Watch first, then sync: a note written in between is read by the
@@ -315,21 +314,56 @@ impl Daemon {
 
     /// Applies the config: the report file and the hook runner.
     fn configure(&mut self) {
-        let path = self
-            .report_flag
-            .clone()
-            .or_else(|| self.cfg.report.as_ref().map(|r| self.root.join(r)));
-        self.report = path.map(|p| ReportFile::new(&self.root, &p));
+        let report = match (&self.report_flag, &self.cfg.report) {
+            (Some(flag), _) => Some(Published::new(&self.root, flag, false)),
+            (None, Some(rel)) => Some(Published::new(&self.root, Path::new(rel), true)),
+            (None, None) => None,
+        };
+        self.report = match report {
+            Some(Err(e)) => {
+                tracing::error!("{e}; no report file is written");
+                None
+            }
+            Some(Ok(r)) => Some(r),
+            None => None,
+        };
+        self.configure_hooks();
+    }
+
+    /// The command `on_due` may run: the config's, once the user allowed
+    /// that exact config for this root on this machine (`relnotes allow`).
+    fn allowed_hook(&mut self) -> Option<String> {
+        let cmd = self.cfg.on_due.clone()?;
+        if state::is_allowed(&self.root, &self.cfg.fingerprint) {
+            return Some(cmd);
+        }
+        let why = format!(
+            "on_due is not run: {}/{} was not allowed on this machine (a notes folder must not run commands here unless you say so); after reading it, run `relnotes --dir {} allow`",
+            self.root.display(),
+            crate::config::FILE_NAME,
+            self.root.display()
+        );
+        if self
+            .logged
+            .insert(format!("{why} {}", self.cfg.fingerprint))
+        {
+            tracing::warn!("{why}");
+        }
+        None
+    }
+
+    /// Starts, keeps or stops the hook runner for the allowed command.
+    fn configure_hooks(&mut self) {
+        let cmd = self.allowed_hook();
         // The hook runner goes on unless its command changed.
-        if self.hooks.as_ref().map(|h| &h.command) != self.cfg.on_due.as_ref() {
+        if self.hooks.as_ref().map(|h| &h.command) != cmd.as_ref() {
             if let Some(h) = self.hooks.take() {
                 self.unfire(h.shutdown());
             }
-            self.hooks = self
-                .cfg
-                .on_due
-                .clone()
-                .map(|cmd| Hooks::start(cmd, self.root.clone(), self.hook_timeout));
+            if let Some(c) = &cmd {
+                tracing::info!("on_due allowed for this config: `{c}`");
+            }
+            self.hooks = cmd.map(|cmd| Hooks::start(cmd, self.root.clone(), self.hook_timeout));
         }
     }
 
@@ -357,6 +391,10 @@ impl Daemon {
             {
                 match msg {
                     Msg::Stop(name) => return name,
+                    Msg::Reload => {
+                        tracing::info!("SIGHUP: re-reading {}", crate::config::FILE_NAME);
+                        pending.config = true;
+                    }
                     Msg::Events(evs) => {
                         let is_watched = |p: &Path| watcher.watches(p);
                         for ev in &evs {
@@ -389,7 +427,7 @@ impl Daemon {
             if self.root_gone() {
                 if !root_gone {
                     tracing::warn!(
-                        "{}: the notes root is gone or empty (unmounted, renamed or deleted?); the index keeps what it knew; retrying (if you emptied it on purpose, restart relnotes watch)",
+                        "{}: the notes root is gone or empty, or cannot be read (unmounted, renamed, deleted, or its owner or permissions changed?); the index and the report keep what they knew; retrying (if you emptied it on purpose, restart relnotes watch)",
                         self.root.display()
                     );
                     watcher.clear();
@@ -426,19 +464,26 @@ impl Daemon {
         }
     }
 
-    /// Whether the root is gone: no folder there, or an empty one where the
-    /// last sync saw notes (an unmounted disk leaves its empty mount point;
-    /// syncing that would forget every note, and write the report there).
+    /// Whether the root is gone: no folder there, one we cannot read (it
+    /// came back as another owner's), or an empty one where the last sync
+    /// or the last report saw notes (an unmounted disk leaves its empty
+    /// mount point; syncing that would forget every note, and write the
+    /// report there).
     fn root_gone(&self) -> bool {
-        !self.root.is_dir()
-            || (self.src.stats.seen > 0
-                && std::fs::read_dir(&self.root).is_ok_and(|mut d| d.next().is_none()))
+        let seen = self.src.stats.seen.max(self.published_seen);
+        match std::fs::read_dir(&self.root) {
+            Err(_) => true,
+            Ok(mut d) => seen > 0 && d.next().is_none(),
+        }
     }
 
     /// How long the loop may sleep: until a retry, midnight, or a minute.
     fn wait_time(&self) -> Duration {
         let mut wait = MAX_WAIT;
         if let Some(at) = self.retry_at {
+            wait = wait.min(at.saturating_duration_since(Instant::now()));
+        }
+        if let Some(at) = self.quiet_until {
             wait = wait.min(at.saturating_duration_since(Instant::now()));
         }
         if self.pinned.is_none() {
@@ -524,7 +569,8 @@ impl Daemon {
     /// Re-reads `.relnotes.toml`; a bad one is logged and the old one kept.
     fn reload_config(&mut self) {
         match Config::load(&self.root) {
-            Ok(cfg) if cfg.fingerprint == self.cfg.fingerprint => {}
+            // Unchanged; `relnotes allow` may have been run since.
+            Ok(cfg) if cfg.fingerprint == self.cfg.fingerprint => self.configure_hooks(),
             Ok(cfg) => {
                 tracing::info!(
                     "{} changed; re-reading every note",
@@ -545,6 +591,19 @@ impl Daemon {
         if self.src.incomplete {
             self.retry_at = Some(Instant::now() + RETRY);
         }
+        let gone = st.removed > 0 || st.seen < self.last_seen;
+        self.last_seen = st.seen;
+        if self.holding(gone, paths.is_none()) {
+            tracing::info!(
+                "batch: {} note(s) gone ({} parsed, {} seen); publishing once nothing more goes for {} ms",
+                st.removed,
+                st.parsed,
+                st.seen,
+                QUIET.as_millis()
+            );
+            return;
+        }
+        let force = force || self.quiet_until.take().is_some();
         let today = self.day();
         let new_day = self.today != Some(today);
         for d in self.src.stderr_diags() {
@@ -560,6 +619,7 @@ impl Daemon {
             let (report, due) = self.answer(today);
             self.today = Some(today);
             self.answered = state;
+            self.published_seen = st.seen;
             what = format!(
                 "; {due} reminder(s) due; report {}",
                 match report {
@@ -588,6 +648,24 @@ impl Daemon {
         );
     }
 
+    /// Whether to hold back publishing: notes went away in this sync
+    /// (`gone`: removed by it, or fewer seen than by the last one, when a
+    /// CLI run synced the removal first), or the quiet window after earlier removals is still
+    /// running. The start-up sync publishes what it finds.
+    fn holding(&mut self, gone: bool, start: bool) -> bool {
+        let now = Instant::now();
+        if gone && !start {
+            self.quiet_until = Some(now + QUIET);
+        }
+        match self.quiet_until {
+            Some(t) if now < t => {
+                self.retry_at = Some(self.retry_at.map_or(t, |r| r.min(t)));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Renders the report (written if its bytes changed) and fires the
     /// reminders newly due today. Returns (report written?, reminders due).
     fn answer(&mut self, today: NaiveDate) -> (Option<bool>, usize) {
@@ -606,10 +684,10 @@ impl Daemon {
                 tracing::error!("cannot render the report: {e}");
                 return None;
             }
-            match crate::output::write_if_changed(&r.path, &buf) {
+            match r.write_if_changed(&buf) {
                 Ok(w) => Some(w),
                 Err(e) => {
-                    tracing::error!("{}: cannot write the report: {e}", r.path.display());
+                    tracing::error!("cannot write the report: {e}");
                     None
                 }
             }
@@ -620,6 +698,10 @@ impl Daemon {
         // The daemon keeps nothing loaded between batches: memory stays small.
         self.src.release();
         give_back_memory();
+        if self.cfg.on_due.is_some() {
+            // `relnotes allow` may have been run since the last batch.
+            self.configure_hooks();
+        }
         if self.hooks.is_some() {
             for r in self.newly_fired(today, due) {
                 if let Some(h) = &self.hooks {
@@ -638,36 +720,24 @@ impl Daemon {
         }
         let day = self.today.unwrap_or_else(|| self.day());
         let keys: Vec<String> = unrun.iter().map(fired_key).collect();
-        for k in &keys {
-            self.fired_here.remove(&(day, k.clone()));
-        }
-        if let Some(idx) = &self.src.index {
-            if let Err(e) = idx.unmark_fired(day, &keys) {
-                tracing::warn!("cannot record reminders left to fire: {e}");
-            }
+        if let Err(e) = self.fired.unmark(day, &keys) {
+            tracing::warn!("cannot record reminders left to fire: {e}");
         }
         tracing::info!("{} reminder(s) left for on_due to run later", keys.len());
     }
 
-    /// The due reminders not yet fired today, marked fired (in the index,
-    /// so a restart does not fire them again).
+    /// The due reminders not yet fired today, marked fired (in the user's
+    /// state folder, apart from the index, so neither a restart nor an
+    /// index rebuild fires them again).
     fn newly_fired(&mut self, today: NaiveDate, due: Vec<Reminder>) -> Vec<Reminder> {
         let keys: Vec<String> = due.iter().map(fired_key).collect();
-        let fresh: Vec<bool> = match &self.src.index {
-            Some(idx) => match idx.mark_fired(today, &keys) {
-                Ok(f) => f,
-                Err(e) => {
-                    tracing::warn!("cannot record fired reminders in the index: {e}");
-                    keys.iter()
-                        .map(|k| self.fired_here.insert((today, k.clone())))
-                        .collect()
-                }
-            },
-            None => keys
-                .iter()
-                .map(|k| self.fired_here.insert((today, k.clone())))
-                .collect(),
-        };
+        let (fresh, saved) = self.fired.mark(today, &keys);
+        if let Err(e) = saved {
+            let line = format!("cannot record fired reminders in the state folder: {e}; remembered until the daemon stops");
+            if self.logged.insert(line.clone()) {
+                tracing::warn!("{line}");
+            }
+        }
         due.into_iter()
             .zip(fresh)
             .filter_map(|(r, f)| f.then_some(r))

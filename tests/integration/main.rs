@@ -15,6 +15,7 @@
 //! - `cache`: the index lives in the cache and never gives stale answers.
 //! - `watch`: the daemon on a real temp folder: editors' save patterns,
 //!   bursts, signals, the lock, `on_due`, the root going away.
+//! - `faults`: the fault suite, one test per promise (README "Reliability").
 //!
 //! Snapshots live in `tests/integration/snapshots/`; after an intended
 //! output change, review them with `INSTA_UPDATE=always cargo test --test
@@ -22,6 +23,7 @@
 
 mod cache;
 mod errors;
+mod faults;
 mod formats;
 mod index;
 mod nasty;

@@ -14,7 +14,7 @@ use std::process::Command;
 use crate::util::{bin, Run, Vault};
 
 /// How to run the binary so that permission bits apply.
-enum Runner {
+pub enum Runner {
     /// We are not root: run it directly.
     Direct,
     /// We are root: run it as `nobody` through setpriv.
@@ -27,7 +27,7 @@ fn set_mode(path: &Path, mode: u32) {
 
 /// Finds a way to run the binary without the power to read `probe` (mode
 /// 000), or `None` if there is none.
-fn runner_that_cannot_read(probe: &Path) -> Option<Runner> {
+pub fn runner_that_cannot_read(probe: &Path) -> Option<Runner> {
     if fs::read(probe).is_err() {
         return Some(Runner::Direct);
     }
@@ -44,7 +44,7 @@ fn runner_that_cannot_read(probe: &Path) -> Option<Runner> {
 }
 
 /// Wraps a command to run as uid/gid 65534 (nobody).
-fn nobody(cmd: &mut Command) -> Command {
+pub fn nobody(cmd: &mut Command) -> Command {
     let mut wrapped = Command::new("setpriv");
     wrapped
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])

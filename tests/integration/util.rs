@@ -3,7 +3,8 @@
 //! `relnotes` binary on it with a pinned `--today` and a clean environment.
 //!
 //! Every run gets `--dir <tmp> --today 2026-11-23`, `NO_COLOR=1`, its own
-//! `HOME` and `XDG_CACHE_HOME` (temp dirs outside the notes folder), and no
+//! `HOME`, `XDG_CACHE_HOME` and `XDG_STATE_HOME` (temp dirs outside the
+//! notes folder), and no
 //! `RELNOTES_DIR`/`RELNOTES_TODAY` from the developer's shell. Runs carry a
 //! generous hang guard: a process still running after [`HANG_GUARD`] is
 //! killed and the test fails (a guard against hangs, not a timing assertion).
@@ -126,7 +127,8 @@ impl Vault {
             .env_remove("CLICOLOR_FORCE")
             .env("NO_COLOR", "1")
             .env("HOME", self.home())
-            .env("XDG_CACHE_HOME", self.cache());
+            .env("XDG_CACHE_HOME", self.cache())
+            .env("XDG_STATE_HOME", self.home().join("state"));
         cmd
     }
 

@@ -47,9 +47,14 @@ impl Daemon {
     /// Starts it without waiting for anything.
     pub fn spawn(v: &Vault, args: &[&str]) -> Daemon {
         let mut cmd = v.std_command();
-        cmd.arg("watch")
-            .args(args)
-            .stdin(Stdio::null())
+        cmd.arg("watch").args(args);
+        Daemon::spawn_command(cmd)
+    }
+
+    /// Starts `cmd` (a `relnotes … watch` made by the caller: other users,
+    /// other environments) without waiting for anything.
+    pub fn spawn_command(mut cmd: std::process::Command) -> Daemon {
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .env_remove("RUST_LOG");
@@ -272,6 +277,7 @@ fn hook_vault(out: &Path) -> Vault {
             out.display()
         ),
     );
+    v.ok(&["allow"]);
     v
 }
 
@@ -1077,6 +1083,7 @@ fn due_vault(hook: &str) -> Vault {
         ".relnotes.toml",
         format!("report = \"RELNOTES.md\"\non_due = \"{hook}\"\n"),
     );
+    v.ok(&["allow"]);
     v
 }
 

@@ -1,0 +1,394 @@
+//! The fault suite: one test per promise relnotes makes when things go
+//! wrong (README "Reliability"), each named as the promise and each run
+//! against the real binary, the real daemon and a real index on real temp
+//! folders. Waits are for conditions with a deadline; where a test must let
+//! the daemon see a state for a while (a deletion in progress, an
+//! unreadable root), it says so.
+
+use std::fs;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::readonly::{nobody, runner_that_cannot_read, Runner};
+use crate::util::Vault;
+use crate::watch::{wait_until, Daemon};
+
+/// A note naming `handle` in a dated interaction.
+fn met(handle: &str) -> String {
+    format!("- 2026-11-01 lunch with @{handle} #got\n")
+}
+
+/// A folder outside the notes, open to every user.
+fn outside() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    fs::set_permissions(d.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    d
+}
+
+/// Stops a daemon with SIGTERM and checks it exits 0.
+fn stop(d: &mut Daemon) {
+    d.signal(libc::SIGTERM);
+    let st = d.wait_exit();
+    assert!(st.success(), "exit {st:?}\n{}", d.log());
+}
+
+/// Asserts `read()` keeps returning `expected` for `how_long`.
+fn stays(what: &str, how_long: Duration, read: impl Fn() -> String, expected: &str) {
+    let start = Instant::now();
+    while start.elapsed() < how_long {
+        let now = read();
+        assert_eq!(now, expected, "{what} changed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_daemon_never_writes_through_a_symlink_nor_outside_the_root() {
+    let out = outside();
+    let victim = out.path().join("victim.txt");
+    fs::write(&victim, "the owner's file\n").unwrap();
+    for (report, link, target) in [
+        ("linked.md", "linked.md", victim.clone()),
+        ("out/victim.txt", "out", out.path().to_path_buf()),
+    ] {
+        let v = Vault::with_files(&[("a.md", &met("alice"))]);
+        v.write(".relnotes.toml", format!("report = \"{report}\"\n"));
+        std::os::unix::fs::symlink(&target, v.path(link)).unwrap();
+        let mut d = Daemon::start(&v, &[]);
+        d.wait_log("not written", 1);
+        assert!(d.log().contains("symbolic link"), "{}", d.log());
+        v.write("b.md", met("bob"));
+        d.wait_log("batch:", 1);
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "the owner's file\n");
+        assert_eq!(
+            fs::read_dir(out.path()).unwrap().count(),
+            1,
+            "wrote beside it"
+        );
+        stop(&mut d);
+    }
+}
+
+/// A vault with one reminder due today and `on_due` appending a line to
+/// `out`.
+fn due_vault(out: &Path) -> Vault {
+    let v = Vault::with_files(&[("todo.md", "- [ ] Send @alice the plan due:2026-11-23\n")]);
+    v.write(
+        ".relnotes.toml",
+        format!(
+            "on_due = \"echo $RELNOTES_PERSON >> '{}'\"\n",
+            out.display()
+        ),
+    );
+    v
+}
+
+fn lines(p: &Path) -> usize {
+    fs::read_to_string(p).unwrap_or_default().lines().count()
+}
+
+#[test]
+fn on_due_from_the_notes_runs_only_for_the_config_the_user_allowed() {
+    let out = outside();
+    let fired = out.path().join("fired");
+    let v = due_vault(&fired);
+    let mut d = Daemon::start(&v, &[]);
+    d.wait_log("on_due is not run", 1);
+    d.wait_log("start:", 1);
+    // Allowed: the next batch runs it.
+    let allow = v.ok(&["allow"]);
+    assert!(allow.stdout.contains("allowed "), "{}", allow.stdout);
+    v.write("b.md", met("bob"));
+    wait_until("the allowed hook to run", || lines(&fired) == 1);
+    // A changed config is a new one: not run until allowed again.
+    let other = out.path().join("other");
+    v.write(
+        ".relnotes.toml",
+        format!("on_due = \"echo fired >> '{}'\"\n", other.display()),
+    );
+    v.write("todo.md", "- [ ] Send @alice the deck due:2026-11-23\n");
+    d.wait_log("on_due is not run", 2);
+    v.write("c.md", met("carol"));
+    let n = d.batches();
+    d.wait_log("batch:", n + 1);
+    assert!(!other.exists(), "a config no one allowed ran its hook");
+    assert_eq!(d.count("on_due is not run"), 2, "logged once per config");
+    stop(&mut d);
+}
+
+#[test]
+fn one_daemon_per_root_whatever_the_runtime_folder_or_index() {
+    let v = Vault::with_files(&[("a.md", &met("alice"))]);
+    let runtime = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let mut cmd = v.std_command();
+    cmd.env("XDG_RUNTIME_DIR", runtime.path())
+        .arg("--index")
+        .arg(idx.path().join("a.sqlite"))
+        .arg("watch");
+    let mut first = Daemon::spawn_command(cmd);
+    first.wait_log("watching ", 1);
+    let mut cmd = v.std_command();
+    cmd.env("XDG_RUNTIME_DIR", "")
+        .arg("--index")
+        .arg(idx.path().join("b.sqlite"))
+        .arg("watch");
+    let mut second = Daemon::spawn_command(cmd);
+    let st = second.wait_exit();
+    assert_eq!(st.code(), Some(2), "{}", second.log());
+    assert!(second.log().contains("already watched"), "{}", second.log());
+    stop(&mut first);
+}
+
+#[test]
+fn hooks_fired_today_stay_fired_across_index_rebuilds() {
+    let out = outside();
+    let fired = out.path().join("fired");
+    let v = due_vault(&fired);
+    v.ok(&["allow"]);
+    let mut d = Daemon::start(&v, &[]);
+    wait_until("the hook to run", || lines(&fired) == 1);
+    stop(&mut d);
+    // `index --rebuild`, then a corrupted index rebuilt by the daemon.
+    v.ok(&["index", "--rebuild"]);
+    for corrupt in [false, true] {
+        if corrupt {
+            let index = crate::watch::default_index(&v);
+            fs::write(&index, vec![0x5a; 8192]).unwrap();
+        }
+        let mut d = Daemon::start(&v, &[]);
+        d.wait_log("start:", 1);
+        // A new reminder runs after any the start-up fired again would.
+        let who = if corrupt { "carol" } else { "bob" };
+        v.write(
+            &format!("{who}.md"),
+            format!("- [ ] Call @{who} due:2026-11-23\n"),
+        );
+        let want = if corrupt { 3 } else { 2 };
+        wait_until("the new reminder's hook", || {
+            fs::read_to_string(&fired).unwrap_or_default().contains(who)
+        });
+        stop(&mut d);
+        assert_eq!(
+            lines(&fired),
+            want,
+            "{}",
+            fs::read_to_string(&fired).unwrap()
+        );
+    }
+}
+
+#[test]
+fn a_root_that_comes_back_unreadable_is_watched_again_once_readable() {
+    // Permission bits mean nothing to root: the daemon runs as `nobody`.
+    let v = Vault::with_files(&[("a.md", &met("alice"))]);
+    let out = outside();
+    let probe = out.path().join("probe");
+    fs::write(&probe, "x").unwrap();
+    fs::set_permissions(&probe, fs::Permissions::from_mode(0o000)).unwrap();
+    let Some(runner) = runner_that_cannot_read(&probe) else {
+        eprintln!("skipped: running as root without setpriv");
+        return;
+    };
+    for p in [v.root(), v.home(), v.cache()] {
+        fs::set_permissions(p, fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let report = out.path().join("R.md");
+    let rep = || fs::read_to_string(&report).unwrap_or_default();
+    let mut cmd = v.std_command();
+    cmd.env("XDG_CACHE_HOME", v.cache())
+        .arg("watch")
+        .arg("--report")
+        .arg(&report);
+    let cmd = match runner {
+        Runner::Direct => cmd,
+        Runner::Nobody => nobody(&mut cmd),
+    };
+    let mut d = Daemon::spawn_command(cmd);
+    d.wait_log("watching ", 1);
+    wait_until("the report to list alice", || rep().contains("@alice"));
+    fs::remove_dir_all(v.root()).unwrap();
+    d.wait_log("the notes root is gone", 1);
+    // Back, but not readable by the daemon (restored as another owner).
+    fs::DirBuilder::new().mode(0o700).create(v.root()).unwrap();
+    fs::set_permissions(v.root(), fs::Permissions::from_mode(0o700)).unwrap();
+    v.write("b.md", met("bob"));
+    fs::set_permissions(v.path("b.md"), fs::Permissions::from_mode(0o644)).unwrap();
+    // Let the daemon meet the unreadable root for a while.
+    std::thread::sleep(Duration::from_millis(1500));
+    fs::set_permissions(v.root(), fs::Permissions::from_mode(0o777)).unwrap();
+    wait_until("the report to list bob", || rep().contains("@bob"));
+    // Watching again, not only rescanned once.
+    v.write("c.md", met("carol"));
+    fs::set_permissions(v.path("c.md"), fs::Permissions::from_mode(0o644)).unwrap();
+    wait_until("the report to list carol", || rep().contains("@carol"));
+    stop(&mut d);
+}
+
+/// A daemon on `n` notes reporting to a file outside the root; its report.
+fn many_notes(n: usize) -> (Vault, tempfile::TempDir, PathBuf, Daemon, String) {
+    let v = Vault::new();
+    for i in 0..n {
+        v.write(&format!("n{i:04}.md"), met(&format!("p{i:04}")));
+    }
+    let out = outside();
+    let report = out.path().join("R.md");
+    let d = Daemon::start(
+        &v,
+        &["--debounce", "50", "--report", report.to_str().unwrap()],
+    );
+    d.wait_log("start:", 1);
+    let text = fs::read_to_string(&report).unwrap();
+    assert!(text.contains("@p0000"), "{text}");
+    (v, out, report, d, text)
+}
+
+#[test]
+fn a_slow_deletion_of_the_root_never_publishes_a_half_deleted_tree() {
+    let (v, _out, report, mut d, before) = many_notes(300);
+    let root = v.root().to_path_buf();
+    // A sync client removing a file every 4 ms (over a second), then the
+    // folder.
+    let deleter = std::thread::spawn(move || {
+        for i in 0..300 {
+            fs::remove_file(root.join(format!("n{i:04}.md"))).unwrap();
+            std::thread::sleep(Duration::from_millis(4));
+        }
+        fs::remove_dir(&root).unwrap();
+    });
+    let read = || fs::read_to_string(&report).unwrap_or_default();
+    let start = Instant::now();
+    while !deleter.is_finished() {
+        assert_eq!(read(), before, "published during the deletion");
+        assert!(start.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    deleter.join().unwrap();
+    stays("the report", Duration::from_secs(3), read, &before);
+    d.wait_log("the notes root is gone", 1);
+    stop(&mut d);
+}
+
+#[test]
+fn rm_rf_of_the_root_never_publishes_a_gutted_report() {
+    let (v, _out, report, mut d, before) = many_notes(300);
+    fs::remove_dir_all(v.root()).unwrap();
+    let read = || fs::read_to_string(&report).unwrap_or_default();
+    stays("the report", Duration::from_secs(3), read, &before);
+    stop(&mut d);
+}
+
+#[test]
+fn removals_that_stop_are_published_after_a_quiet_window() {
+    let (v, _out, report, mut d, _) = many_notes(20);
+    for i in 0..10 {
+        fs::remove_file(v.path(&format!("n{i:04}.md"))).unwrap();
+    }
+    let gone = Instant::now();
+    wait_until("the report to drop p0000", || {
+        !fs::read_to_string(&report).unwrap().contains("@p0000")
+    });
+    assert!(
+        gone.elapsed() >= Duration::from_millis(1500),
+        "published too soon"
+    );
+    assert!(fs::read_to_string(&report).unwrap().contains("@p0019"));
+    stop(&mut d);
+}
+
+#[test]
+fn sighup_rereads_the_config_and_the_daemon_goes_on() {
+    let v = crate::watch::vault_with_report(&[("a.md", &met("alice"))]);
+    let mut d = Daemon::start(&v, &[]);
+    d.signal(libc::SIGHUP);
+    d.wait_log("SIGHUP: re-reading", 1);
+    v.write("b.md", met("bob"));
+    crate::watch::wait_report(&v, "@bob");
+    stop(&mut d);
+    d.assert_clean_log();
+}
+
+#[test]
+fn start_up_removes_only_its_own_temp_files() {
+    let v = crate::watch::vault_with_report(&[("a.md", &met("alice"))]);
+    let mine = v.write(".relnotes-mine.tmp", "the user's own file");
+    let theirs = v.write(
+        ".RELNOTES.md.relnotes-tmp-999999999-0123456789abcdef.tmp",
+        "x",
+    );
+    let mut d = Daemon::start(&v, &[]);
+    crate::watch::wait_report(&v, "@alice");
+    assert!(mine.exists(), "deleted a file relnotes did not make");
+    assert!(!theirs.exists(), "left a dead daemon's temp file");
+    stop(&mut d);
+}
+
+/// Runs `relnotes <args>` on `v` with at most 2 GiB of address space, so a
+/// run that would eat the machine fails instead.
+fn run_bounded(v: &Vault, args: &[&str]) -> crate::util::Run {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = v.std_command();
+    cmd.args(args);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = crate::util::wait_guarded(child, &args.join(" "));
+    crate::util::Run::from_output(out, args.join(" "))
+}
+
+#[test]
+fn front_matter_is_bounded_and_a_billion_laughs_is_one_error_naming_the_note() {
+    let mut bomb = String::from("---\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    bomb.push_str("---\n- 2026-11-01 lunch with @bob #got\n");
+    let v = Vault::with_files(&[("laughs.md", &bomb), ("a.md", &met("alice"))]);
+    let t = Instant::now();
+    let check = run_bounded(&v, &["check"]);
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    let line = check
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("laughs.md:"))
+        .unwrap_or_else(|| panic!("no line for laughs.md:\n{}{}", check.stdout, check.stderr));
+    assert!(line.contains("10000"), "{line}");
+    // The rest of the note, and the other notes, are read.
+    let people = run_bounded(&v, &["people", "--format", "json"]);
+    people.assert_code(0);
+    assert_eq!(crate::util::handles(&people.json()), ["alice", "bob"]);
+}
+
+#[test]
+fn fifos_in_the_notes_are_never_opened_and_check_warns_once() {
+    let v = Vault::with_files(&[("a.md", &met("alice"))]);
+    let fifo = std::ffi::CString::new(v.path("pipe.md").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    let check = v.run(&["check"]);
+    let lines: Vec<&str> = check
+        .stdout
+        .lines()
+        .filter(|l| l.contains("pipe.md"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", check.stdout);
+    assert!(lines[0].contains("warning"), "{}", lines[0]);
+    assert_eq!(crate::util::handles(&v.json(&["people"])), ["alice"]);
+}
