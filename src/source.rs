@@ -124,6 +124,7 @@ impl Source {
         ) {
             Ok(synced) => {
                 self.take_synced(&idx, synced);
+                idx.trim_wal();
                 self.index = Some(idx);
                 true
             }

@@ -134,10 +134,16 @@ impl Index {
     /// `thorough` runs SQLite's quick check on all of it, not only `meta`.
     pub fn open(path: &Path, thorough: bool) -> Result<(Index, Vec<String>), IndexError> {
         let mut warnings = Vec::new();
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
                 path: dir.to_path_buf(),
-                source,
+                source: if dir.ancestors().any(|a| a.is_file()) {
+                    std::io::Error::other(
+                        "a file is in the way of the index's folder: give --index a path whose folders are folders",
+                    )
+                } else {
+                    source
+                },
             })?;
         }
         for attempt in 0..2 {
@@ -229,6 +235,18 @@ impl Index {
         Some(bytes)
     }
 
+    /// After a sync: a WAL grown past [`WAL_TRIM`] is checkpointed and
+    /// truncated (a reader in the middle of a read makes it wait for the
+    /// next sync; a failure only leaves it for then).
+    pub fn trim_wal(&self) {
+        let wal = &companions(&self.path)[1];
+        if std::fs::metadata(wal).is_ok_and(|m| m.len() > WAL_TRIM) {
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
+
     /// Stores a rendered answer for `state`, the state the index was in
     /// before the answer was computed (so an answer made from what another
     /// process changed meanwhile is filed under a state no one reads), and
@@ -259,6 +277,9 @@ impl Index {
     }
 }
 
+/// Largest WAL kept after a sync, in bytes.
+const WAL_TRIM: u64 = 1 << 20;
+
 fn open_conn(path: &Path, thorough: bool) -> Result<Connection, OpenError> {
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.len() > 0 && meta.len() < 512 {
@@ -275,9 +296,11 @@ fn open_conn(path: &Path, thorough: bool) -> Result<Connection, OpenError> {
         ))));
     }
     // Reads through a memory map: a run reads much and writes little.
-    conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA mmap_size = 1073741824;",
-    )?;
+    // The WAL is cut back to WAL_TRIM bytes at each checkpoint: a daemon
+    // that keeps the index open must not keep a big sync's WAL for good.
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA mmap_size = 1073741824; PRAGMA journal_size_limit = {WAL_TRIM};"
+    ))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     // A quick check of the whole file costs more than the rest of a run
     // that changed nothing (17 ms at 10,000 notes), so an ordinary run
@@ -292,7 +315,13 @@ fn open_conn(path: &Path, thorough: bool) -> Result<Connection, OpenError> {
     };
     let verdict: String = conn.query_row(check, [], |r| r.get(0))?;
     if verdict != "ok" {
-        return Err(OpenError::Doubtful(format!("quick_check: {verdict}")));
+        // Its report may span lines: a warning is one line, always.
+        let mut one: String = verdict.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some((cut, _)) = one.char_indices().nth(200) {
+            one.truncate(cut);
+            one.push('…');
+        }
+        return Err(OpenError::Doubtful(format!("quick_check: {one}")));
     }
     if version > schema::VERSION {
         return Err(OpenError::Doubtful(format!(

@@ -31,8 +31,10 @@ fn find_special(text: &str, special: fn(u8) -> bool) -> Option<usize> {
     None
 }
 
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
 /// Appends `path`, percent-encoding what would break a Markdown link
-/// destination.
+/// destination (control characters included: a link never drops them).
 fn push_url_path(s: &mut String, path: &str) {
     let special = |b: u8| {
         matches!(b, b' ' | b'(' | b')' | b'<' | b'>' | b'#' | b'%' | b'?') || b < 0x20 || b == 0x7f
@@ -40,19 +42,12 @@ fn push_url_path(s: &mut String, path: &str) {
     let mut rest = path;
     while let Some(i) = find_special(rest, special) {
         s.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or(' ');
-        s.push_str(match c {
-            ' ' => "%20",
-            '(' => "%28",
-            ')' => "%29",
-            '<' => "%3C",
-            '>' => "%3E",
-            '#' => "%23",
-            '%' => "%25",
-            '?' => "%3F",
-            _ => "",
-        });
-        rest = &rest[i + c.len_utf8()..];
+        // Every special byte is ASCII: one char, percent-encoded.
+        let b = rest.as_bytes()[i];
+        s.push('%');
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
+        rest = &rest[i + 1..];
     }
     s.push_str(rest);
 }

@@ -129,7 +129,12 @@ fn acquire_at(path: &Path, root: &Path) -> Result<Lock, LockError> {
         path: path.clone(),
         source,
     };
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if dir.ancestors().any(Path::is_file) {
+            return Err(io(std::io::Error::other(
+                "a file is in the way of the index's folder: give --index a path whose folders are folders",
+            )));
+        }
         std::fs::create_dir_all(dir).map_err(io)?;
     }
     let mut file = OpenOptions::new()

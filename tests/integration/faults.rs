@@ -392,3 +392,88 @@ fn fifos_in_the_notes_are_never_opened_and_check_warns_once() {
     assert!(lines[0].contains("warning"), "{}", lines[0]);
     assert_eq!(crate::util::handles(&v.json(&["people"])), ["alice"]);
 }
+
+#[test]
+fn the_wal_is_cut_back_after_a_big_sync_while_the_daemon_keeps_the_index_open() {
+    let v = Vault::new();
+    for i in 0..3000 {
+        v.write(
+            &format!("n/{i:04}.md"),
+            format!(
+                "- 2026-11-01 lunch with @p{i} and @q{} #got\n- [ ] send @p{i} the notes due:2026-12-01\nSome words about it, to make the note a little longer.\n",
+                i % 50
+            ),
+        );
+    }
+    let idx = tempfile::tempdir().unwrap();
+    let index = idx.path().join("i.sqlite");
+    let mut d = Daemon::start(&v, &["--index", index.to_str().unwrap()]);
+    d.wait_log("start:", 1);
+    let wal = idx.path().join("i.sqlite-wal");
+    let len = fs::metadata(&wal).map_or(0, |m| m.len());
+    assert!(
+        len <= 1 << 20,
+        "the WAL is {len} bytes after the first sync"
+    );
+    stop(&mut d);
+}
+
+#[test]
+fn an_index_path_under_a_file_is_a_clear_message() {
+    let v = Vault::with_files(&[("a.md", &met("alice"))]);
+    let file = v.home().join("plain-file");
+    fs::write(&file, "x").unwrap();
+    let index = file.join("i.sqlite");
+    let run = v.run(&["--index", index.to_str().unwrap(), "people"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("a file is in the way"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
+    let watch = v.run(&["--index", index.to_str().unwrap(), "watch"]);
+    assert!(
+        watch.stderr.contains("a file is in the way"),
+        "{}",
+        watch.stderr
+    );
+}
+
+#[test]
+fn a_damaged_index_is_one_warning_line_and_answers_stay_exact() {
+    let v = Vault::new();
+    for i in 0..400 {
+        v.write(&format!("{i:03}.md"), met(&format!("p{i:03}")));
+    }
+    let idx = tempfile::tempdir().unwrap();
+    let index = idx.path().join("i.sqlite");
+    let ix = index.to_str().unwrap();
+    let before = v.ok(&["--index", ix, "people", "--format", "json"]).stdout;
+    // Garbage over the middle of the file's pages, headers and all.
+    let mut bytes = fs::read(&index).unwrap();
+    let page = 4096;
+    for p in (2..bytes.len() / page).step_by(3) {
+        for b in &mut bytes[p * page + 8..p * page + 64] {
+            *b = 0xa5;
+        }
+    }
+    fs::write(&index, bytes).unwrap();
+    let run = v.run(&["--index", ix, "index"]);
+    let warning: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("unusable"))
+        .collect();
+    assert_eq!(warning.len(), 1, "{}", run.stderr);
+    assert!(warning[0].contains("rebuilt"), "{}", run.stderr);
+    let after = v.ok(&["--index", ix, "people", "--format", "json"]).stdout;
+    assert_eq!(after, before);
+}
+
+#[test]
+fn report_links_percent_encode_control_characters_in_file_names() {
+    let v = Vault::with_files(&[("a\u{1}b.md", "- [ ] Send @alice the plan due:2026-11-23\n")]);
+    let report = v.ok(&["report"]).stdout;
+    assert!(report.contains("(a%01b.md#L1)"), "{report}");
+}
