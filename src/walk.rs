@@ -119,6 +119,33 @@ impl Walk {
     }
 }
 
+/// A file name as text that tells every name apart: a UTF-8 name as it
+/// is; in any other, each byte that is not UTF-8 becomes U+FFFD and its
+/// two hex digits (`x\xff.md` is `x\u{FFFD}ff.md`, and `x\xfe.md` is a
+/// different note), so notes are keyed by their raw bytes and shown
+/// lossily.
+pub fn name_text(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, str> {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = name.as_bytes();
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            return std::borrow::Cow::Borrowed(s);
+        }
+        let mut out = String::with_capacity(bytes.len() + 8);
+        for chunk in bytes.utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                let _ = write!(out, "\u{FFFD}{b:02x}");
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+    #[cfg(not(unix))]
+    name.to_string_lossy()
+}
+
 /// Whether a file name is a note's: `.md` or `.markdown`, any case.
 pub fn is_note_name(name: &str) -> bool {
     let ends = |ext: &str| {
@@ -235,7 +262,7 @@ fn walk_folder(
             }
         };
         let name = entry.file_name();
-        let name = name.to_string_lossy();
+        let name = name_text(&name);
         if name.starts_with('.') {
             continue;
         }

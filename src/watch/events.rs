@@ -83,7 +83,12 @@ pub fn classify(
     if rel.as_os_str().is_empty() {
         return PathKind::Root;
     }
-    let rel = rel.to_string_lossy().replace('\\', "/");
+    // The walk's text for the path: names that are not UTF-8 included.
+    let rel = rel
+        .components()
+        .map(|c| crate::walk::name_text(c.as_os_str()))
+        .collect::<Vec<_>>()
+        .join("/");
     if rel == crate::config::FILE_NAME {
         return PathKind::Config;
     }

@@ -477,3 +477,22 @@ fn report_links_percent_encode_control_characters_in_file_names() {
     let report = v.ok(&["report"]).stdout;
     assert!(report.contains("(a%01b.md#L1)"), "{report}");
 }
+
+#[test]
+fn file_names_that_are_not_utf8_are_told_apart_by_their_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let v = Vault::new();
+    for (byte, who) in [(0xffu8, "alice"), (0xfe, "bob")] {
+        let bytes = [b'x', byte, b'.', b'm', b'd'];
+        fs::write(v.root().join(std::ffi::OsStr::from_bytes(&bytes)), met(who)).unwrap();
+    }
+    let index = v.ok(&["index"]).stdout;
+    assert!(index.contains("files: 2 seen"), "{index}");
+    let export = v.json(&["export"]);
+    for who in ["alice", "bob"] {
+        let p = crate::util::person(&export, who).unwrap();
+        assert_eq!(p["interactions"], 1, "{who}: {p}");
+    }
+    let show = v.ok(&["show", "alice"]).stdout;
+    assert!(show.contains("x\u{FFFD}ff.md"), "{show}");
+}
