@@ -149,7 +149,7 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         &cfg,
         today,
         OpenOptions {
-            rebuild: matches!(cli.command, Command::Index { rebuild: true }),
+            rebuild: matches!(cli.command, Command::Index { rebuild: true, .. }),
             progress: io::stderr().is_terminal(),
             thorough: matches!(cli.command, Command::Index { .. }),
         },
@@ -158,7 +158,19 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
 
     match &cli.command {
         Command::Check => return check(cli, &root, &cfg, &mut src, style, today, ctx),
-        Command::Index { .. } => return index_stats(&root, &cfg, &mut src, today, ctx),
+        Command::Index { check, .. } => {
+            if *check {
+                let verified = src.verify(&root, &cfg, today, &mut note_to(ctx.err));
+                if let Some(n) = verified {
+                    writeln!(
+                        ctx.out,
+                        "check: {n} checksummed rows and chunks verified, all match"
+                    )
+                    .map_err(io_err)?;
+                }
+            }
+            return index_stats(&root, &cfg, &mut src, today, ctx);
+        }
         _ => {}
     }
     for d in src.stderr_diags() {

@@ -73,6 +73,11 @@ pub enum Command {
         /// Start from nothing: parse every note again
         #[arg(long)]
         rebuild: bool,
+        /// Also verify every checksum in the index (each note's facts, each
+        /// page, each chunk of the ledger, each warning, the meta table);
+        /// a damaged index is moved aside and rebuilt
+        #[arg(long)]
+        check: bool,
     },
     /// The report: due now, who haven't I helped lately, open commitments,
     /// upcoming, give and take

@@ -77,6 +77,32 @@ impl Source {
         src
     }
 
+    /// Verifies every checksum in the open index; a damaged one is moved
+    /// aside and rebuilt (and the note says so). The rows verified, or
+    /// `None` when there was no index or it was rebuilt.
+    pub fn verify(
+        &mut self,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        note: &mut dyn FnMut(String),
+    ) -> Option<usize> {
+        let idx = self.index.take()?;
+        match index::sync::verify(&idx.conn) {
+            Ok(n) => {
+                self.index = Some(idx);
+                Some(n)
+            }
+            Err(e) => {
+                let path = idx.path.clone();
+                drop(idx);
+                self.release();
+                self.rebuilt(&path, &e.to_string(), root, cfg, today, note);
+                None
+            }
+        }
+    }
+
     /// Forgets what was loaded (the daemon keeps little between batches).
     pub fn release(&mut self) {
         self.ledger = None;
@@ -122,8 +148,18 @@ impl Source {
             progress,
             today,
         ) {
+            // Stored warnings are checked here: a damaged one is a damaged
+            // index like any other.
             Ok(synced) => {
-                self.take_synced(&idx, synced);
+                let warnings = match index::sync::file_warnings(&idx.conn) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        let path = idx.path.clone();
+                        drop(idx);
+                        return self.rebuilt(&path, &e.to_string(), root, cfg, today, note);
+                    }
+                };
+                self.take_synced(synced, warnings);
                 idx.trim_wal();
                 self.index = Some(idx);
                 true
@@ -139,36 +175,47 @@ impl Source {
                 false
             }
             Err(e) => {
-                // A damaged index may fail mid-sync: move it aside and build
-                // a new one before giving up.
                 let path = idx.path.clone();
                 drop(idx);
-                self.rebuild(&path, root, cfg, today);
-                if self.index.is_some() {
-                    note(format!(
-                        "{}: index was unusable ({e}); moved aside and rebuilt from the notes",
-                        path.display()
-                    ));
-                    return true;
-                }
-                note(format!(
-                    "cannot update the index at {}: {e}; answering from memory",
-                    path.display()
-                ));
-                false
+                self.rebuilt(&path, &e.to_string(), root, cfg, today, note)
             }
         }
     }
 
-    fn take_synced(&mut self, idx: &Index, synced: index::sync::Synced) {
+    /// A damaged index (`why`), which may fail mid-sync: moves it aside
+    /// and builds a new one; false when that failed too.
+    fn rebuilt(
+        &mut self,
+        path: &Path,
+        why: &str,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        note: &mut dyn FnMut(String),
+    ) -> bool {
+        self.rebuild(path, root, cfg, today);
+        if self.index.is_some() {
+            note(format!(
+                "{}: index was unusable ({why}); moved aside and rebuilt from the notes",
+                path.display()
+            ));
+            return true;
+        }
+        note(format!(
+            "cannot update the index at {}: {why}; answering from memory",
+            path.display()
+        ));
+        false
+    }
+
+    fn take_synced(&mut self, synced: index::sync::Synced, warnings: Vec<Diagnostic>) {
         self.stats = synced.stats;
         self.incomplete = synced.incomplete;
         self.ledger = synced.ledger;
         self.notes = synced.notes;
         self.vault = None;
         self.file_diags = synced.walk_diagnostics;
-        self.file_diags
-            .extend(index::sync::file_warnings(&idx.conn).unwrap_or_default());
+        self.file_diags.extend(warnings);
     }
 
     fn load_in_memory(&mut self, root: &Path, cfg: &Config) {
@@ -199,6 +246,8 @@ impl Source {
         today: NaiveDate,
         note: &mut dyn FnMut(String),
     ) -> &Ledger {
+        // A rebuild below drops a vault loaded before: it is loaded again.
+        let had_vault = self.vault.is_some();
         if self.ledger.is_none() {
             if let Some(notes) = &self.notes {
                 self.ledger = Some(Ledger::derive(notes, cfg));
@@ -218,6 +267,9 @@ impl Source {
         }
         if self.ledger.is_none() {
             self.load_in_memory(root, cfg);
+        }
+        if had_vault && self.vault.is_none() {
+            self.vault(root, cfg, today, note);
         }
         self.ledger.get_or_insert_with(Ledger::default)
     }
@@ -293,7 +345,8 @@ impl Source {
             return;
         };
         if let Ok(synced) = index::sync(&mut idx, root, cfg, &cfg.fingerprint, true, false, today) {
-            self.take_synced(&idx, synced);
+            let warnings = index::sync::file_warnings(&idx.conn).unwrap_or_default();
+            self.take_synced(synced, warnings);
             self.index = Some(idx);
         }
     }

@@ -6,8 +6,12 @@
 //! than serde-derived: the model's serde shape skips empty fields (fine for
 //! JSON, fatal for a positional format) and writes dates as text.
 //!
-//! Every blob starts with [`FORMAT`]; any other value, a truncated blob or
-//! bad UTF-8 is an error, and the caller rebuilds the index from the notes.
+//! Every blob starts with [`FORMAT`], then holds its bytes in chunks of
+//! [`CHUNK`], each followed by a checksum of its own (so a blob updated in
+//! part, or a big one such as the ledger, keeps the guarantee chunk by
+//! chunk). Any other format, a checksum that does not match, a truncated
+//! blob or bad UTF-8 is an error, and the caller rebuilds the index from
+//! the notes: a flipped bit is never an answer.
 
 use std::collections::BTreeMap;
 
@@ -18,12 +22,70 @@ use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, PageFacts,
 use crate::resolve::Person;
 
 /// The format of every blob; bump when the layout changes.
-pub const FORMAT: u8 = 2;
+pub const FORMAT: u8 = 3;
+
+/// Bytes per checksummed chunk of a blob.
+const CHUNK: usize = 16 * 1024;
+/// Bytes of each chunk's checksum (BLAKE3, truncated).
+const SUM: usize = 8;
+
+/// The checksum of chunk number `i` (`last`: the blob's last): its place
+/// is part of it, so chunks that moved, or a blob cut at a chunk's end, do
+/// not pass.
+fn chunk_sum(i: usize, last: bool, chunk: &[u8]) -> [u8; SUM] {
+    let mut h = blake3::Hasher::new();
+    h.update(&(i as u64).to_le_bytes());
+    h.update(&[u8::from(last)]);
+    h.update(chunk);
+    let mut out = [0; SUM];
+    out.copy_from_slice(&h.finalize().as_bytes()[..SUM]);
+    out
+}
+
+/// `payload` as a blob: the format byte, then each chunk and its checksum.
+fn seal(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + payload.len() + (payload.len() / CHUNK + 1) * SUM);
+    out.push(FORMAT);
+    let n = payload.len().div_ceil(CHUNK).max(1);
+    for i in 0..n {
+        let c = &payload[(i * CHUNK).min(payload.len())..((i + 1) * CHUNK).min(payload.len())];
+        out.extend_from_slice(c);
+        out.extend_from_slice(&chunk_sum(i, i + 1 == n, c));
+    }
+    out
+}
+
+/// A blob's payload, every chunk's checksum verified. One chunk (most
+/// blobs) is borrowed, not copied.
+pub fn unseal(b: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
+    let rest = match b.split_first() {
+        Some((&FORMAT, rest)) => rest,
+        _ => return Err(CodecError("unknown format")),
+    };
+    let n = rest.len().div_ceil(CHUNK + SUM).max(1);
+    let segment = |i: usize, seg: &'_ [u8]| -> Result<usize> {
+        let body = seg.len().checked_sub(SUM).ok_or(CodecError("truncated"))?;
+        if chunk_sum(i, i + 1 == n, &seg[..body]) != seg[body..] {
+            return Err(CodecError("checksum mismatch"));
+        }
+        Ok(body)
+    };
+    if n == 1 {
+        let body = segment(0, rest)?;
+        return Ok(std::borrow::Cow::Borrowed(&rest[..body]));
+    }
+    let mut out = Vec::with_capacity(rest.len());
+    for (i, seg) in rest.chunks(CHUNK + SUM).enumerate() {
+        let body = segment(i, seg)?;
+        out.extend_from_slice(&seg[..body]);
+    }
+    Ok(std::borrow::Cow::Owned(out))
+}
 
 /// A blob that does not decode.
 #[derive(Debug, thiserror::Error)]
 #[error("damaged facts in the index: {0}")]
-pub struct CodecError(&'static str);
+pub struct CodecError(pub(crate) &'static str);
 
 type Result<T> = std::result::Result<T, CodecError>;
 
@@ -34,7 +96,11 @@ struct Writer {
 
 impl Writer {
     fn new() -> Writer {
-        Writer { buf: vec![FORMAT] }
+        Writer { buf: Vec::new() }
+    }
+    /// The blob: sealed in checksummed chunks.
+    fn finish(self) -> Vec<u8> {
+        seal(&self.buf)
     }
     fn u(&mut self, mut v: u64) {
         while v >= 0x80 {
@@ -79,11 +145,9 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(b: &'a [u8]) -> Result<Reader<'a>> {
-        match b.split_first() {
-            Some((&FORMAT, rest)) => Ok(Reader { b: rest }),
-            _ => Err(CodecError("unknown format")),
-        }
+    /// Reads an unsealed payload.
+    fn new(b: &'a [u8]) -> Reader<'a> {
+        Reader { b }
     }
     fn u(&mut self) -> Result<u64> {
         let mut v = 0u64;
@@ -186,11 +250,12 @@ fn read_page(r: &mut Reader<'_>) -> Result<PageFacts> {
 pub fn encode_page(p: &PageFacts) -> Vec<u8> {
     let mut w = Writer::new();
     write_page(&mut w, p);
-    w.buf
+    w.finish()
 }
 
 pub fn decode_page(b: &[u8]) -> Result<PageFacts> {
-    let mut r = Reader::new(b)?;
+    let payload = unseal(b)?;
+    let mut r = Reader::new(&payload);
     let p = read_page(&mut r)?;
     r.done()?;
     Ok(p)
@@ -251,11 +316,12 @@ pub fn encode_note(n: &NoteFacts) -> Vec<u8> {
     for d in &n.diagnostics {
         write_diag(&mut w, d);
     }
-    w.buf
+    w.finish()
 }
 
 pub fn decode_note(b: &[u8]) -> Result<NoteFacts> {
-    let mut r = Reader::new(b)?;
+    let payload = unseal(b)?;
+    let mut r = Reader::new(&payload);
     let path = r.s()?;
     let page = match r.u()? {
         0 => None,
@@ -412,11 +478,12 @@ pub fn encode_ledger(l: &Ledger) -> Vec<u8> {
     for d in errors {
         write_diag(&mut w, d);
     }
-    w.buf
+    w.finish()
 }
 
 pub fn decode_ledger(b: &[u8]) -> Result<Ledger> {
-    let mut r = Reader::new(b)?;
+    let payload = unseal(b)?;
+    let mut r = Reader::new(&payload);
     let mut l = Ledger::default();
     let n = r.len()?;
     let mut people = Vec::with_capacity(n);
@@ -469,6 +536,29 @@ pub fn decode_ledger(b: &[u8]) -> Result<Ledger> {
     }
     r.done()?;
     Ok(l)
+}
+
+#[cfg(test)]
+mod seal_tests {
+    use super::*;
+
+    #[test]
+    fn every_chunk_is_checked_and_a_flipped_bit_never_decodes() {
+        for len in [0, 5, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 7] {
+            let payload: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let blob = seal(&payload);
+            assert_eq!(&*unseal(&blob).unwrap(), &payload[..]);
+            for at in (0..blob.len()).step_by(997).chain([blob.len() - 1]) {
+                let mut bad = blob.clone();
+                bad[at] ^= 1 << (at % 8);
+                assert!(unseal(&bad).is_err(), "len {len}, byte {at}");
+            }
+            // Cut at a chunk's end.
+            if len > CHUNK {
+                assert!(unseal(&blob[..1 + CHUNK + SUM]).is_err());
+            }
+        }
+    }
 }
 
 #[cfg(test)]

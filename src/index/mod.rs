@@ -277,6 +277,33 @@ impl Index {
     }
 }
 
+/// The checksum of every `meta` row but its own (`sum`), as text.
+pub fn meta_sum(conn: &Connection) -> rusqlite::Result<String> {
+    let mut stmt = conn.prepare("SELECT key, value FROM meta WHERE key != 'sum' ORDER BY key")?;
+    let mut rows = stmt.query([])?;
+    let mut h = blake3::Hasher::new();
+    while let Some(r) = rows.next()? {
+        for i in 0..2 {
+            let b = r.get_ref(i)?.as_bytes()?;
+            h.update(&(b.len() as u64).to_le_bytes());
+            h.update(b);
+        }
+    }
+    Ok(h.finalize().to_hex()[..16].to_string())
+}
+
+/// Whether `meta` matches its checksum (an index no sync wrote has none).
+pub(crate) fn meta_intact(conn: &Connection) -> rusqlite::Result<bool> {
+    // One read transaction: a sync in another process cannot come between.
+    let tx = conn.unchecked_transaction()?;
+    let stored: Option<Vec<u8>> = tx
+        .query_row("SELECT value FROM meta WHERE key = 'sum'", [], |r| {
+            Ok(r.get_ref(0)?.as_bytes()?.to_vec())
+        })
+        .optional()?;
+    Ok(stored.is_none_or(|s| meta_sum(&tx).is_ok_and(|m| m.as_bytes() == s)))
+}
+
 /// Largest WAL kept after a sync, in bytes.
 const WAL_TRIM: u64 = 1 << 20;
 
@@ -331,6 +358,11 @@ fn open_conn(path: &Path, thorough: bool) -> Result<Connection, OpenError> {
     }
     if version != schema::VERSION {
         migrate(&conn)?;
+    }
+    if !meta_intact(&conn).unwrap_or(false) {
+        return Err(OpenError::Doubtful(
+            "its meta table fails its checksum".into(),
+        ));
     }
     Ok(conn)
 }

@@ -3,14 +3,15 @@
 //! than the current one is rebuilt from the notes, never trusted.
 
 /// The schema this build writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Bump when parsing changes what facts a note yields, or the binary form
 /// they are kept in (`codec::FORMAT`): a different value in an index means
 /// every note is parsed again.
-pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-1/codec-2");
+pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-1/codec-3");
 
 pub const CREATE: &str = r"
+-- `sum`: relnotes' checksum of every other row, checked on open.
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -18,7 +19,7 @@ CREATE TABLE meta (
 
 -- One row per note seen by the last sync: what change detection reads on
 -- every run, so kept small. `warning` (a JSON diagnostic) says why a file
--- was skipped or read lossily.
+-- was skipped or read lossily; `wsum` is its checksum (relnotes' own).
 CREATE TABLE files (
     id       INTEGER PRIMARY KEY,
     path     TEXT NOT NULL UNIQUE,
@@ -28,7 +29,8 @@ CREATE TABLE files (
     inode    INTEGER NOT NULL,
     hash     BLOB NOT NULL,
     kind     TEXT NOT NULL CHECK (kind IN ('note', 'report', 'skipped')),
-    warning  TEXT
+    warning  TEXT,
+    wsum     BLOB
 );
 -- What every run reads, in path order, without touching the table.
 CREATE INDEX files_scan ON files (path, size, mtime_ns, ctime_ns, inode);

@@ -27,12 +27,18 @@ fn iso(d: Option<NaiveDate>) -> Option<String> {
 
 /// Every person page's front matter, in path order.
 pub fn load_pages(conn: &Connection) -> rusqlite::Result<Vec<(String, PageFacts)>> {
-    let mut stmt = conn.prepare("SELECT path, data FROM pages ORDER BY path")?;
+    // The page's path is its file's: two copies that must agree.
+    let mut stmt = conn.prepare(
+        "SELECT p.path, p.data, f.path FROM pages p JOIN files f ON f.id = p.file_id ORDER BY p.path",
+    )?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let path: String = r.get(0)?;
         let data: Vec<u8> = r.get(1)?;
+        if r.get_ref(2)?.as_bytes()? != path.as_bytes() {
+            return Err(damaged(codec::CodecError("page path mismatch")));
+        }
         out.push((path, codec::decode_page(&data).map_err(damaged)?));
     }
     Ok(out)

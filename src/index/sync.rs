@@ -18,7 +18,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::store::{self, damaged, Touched};
 use super::{codec, schema, Index};
@@ -400,6 +400,7 @@ pub fn sync(
         set("root", &root.to_string_lossy())?;
         set("today", &today_text)?;
         set("last_sync_ns", &start_ns.to_string())?;
+        set("sum", &super::meta_sum(&tx)?)?;
         tx.commit()?;
         lap.done("sync: commit");
     }
@@ -441,10 +442,10 @@ fn write_files(
     removed: &[&String],
 ) -> rusqlite::Result<()> {
     let mut upsert = tx.prepare(
-        "INSERT INTO files (path, size, mtime_ns, ctime_ns, inode, hash, kind, warning)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO files (path, size, mtime_ns, ctime_ns, inode, hash, kind, warning, wsum)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(path) DO UPDATE SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5,
-             hash = ?6, kind = ?7, warning = ?8
+             hash = ?6, kind = ?7, warning = ?8, wsum = ?9
          RETURNING id",
     )?;
     let mut put_facts =
@@ -469,6 +470,7 @@ fn write_files(
                 facts,
             } => {
                 let warning = warning.as_ref().and_then(|d| serde_json::to_string(d).ok());
+                let wsum = warning.as_deref().map(warning_sum);
                 // A file that could not be read (no hash) gets a size no
                 // stat has, so the next sync tries it again: a passing I/O
                 // error must not keep a note out until it is touched.
@@ -482,7 +484,8 @@ fn write_files(
                         st.inode,
                         hash,
                         kind,
-                        warning
+                        warning,
+                        wsum
                     ],
                     |r| r.get(0),
                 )?;
@@ -600,14 +603,53 @@ pub fn load_ledger(conn: &Connection, cfg: &Config) -> rusqlite::Result<Option<L
     store::load_ledger(conn, &store::claims(&pages, cfg))
 }
 
-/// The per-file warnings stored in the index, without loading any facts.
+/// Verifies every checksum the index holds (`relnotes index --check`):
+/// the meta table, every note's facts, every page, every chunk of the
+/// ledger, every warning. Returns how many rows were verified.
+pub fn verify(conn: &Connection) -> rusqlite::Result<usize> {
+    if !super::meta_intact(conn)? {
+        return Err(store::damaged(codec::CodecError("meta checksum mismatch")));
+    }
+    let mut n = 1;
+    let mut stmt = conn.prepare("SELECT data FROM facts")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        codec::decode_note(r.get_ref(0)?.as_blob()?).map_err(store::damaged)?;
+        n += 1;
+    }
+    n += store::load_pages(conn)?.len();
+    let ledger: Option<Vec<u8>> = conn
+        .query_row("SELECT data FROM ledger WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    if let Some(b) = ledger {
+        codec::decode_ledger(&b).map_err(store::damaged)?;
+        n += 1;
+    }
+    n += file_warnings(conn)?.len();
+    Ok(n)
+}
+
+/// A stored warning's checksum.
+fn warning_sum(w: &str) -> Vec<u8> {
+    blake3::hash(w.as_bytes()).as_bytes()[..8].to_vec()
+}
+
+/// The per-file warnings stored in the index, without loading any facts;
+/// one whose checksum does not match is an error (the index is rebuilt).
 pub fn file_warnings(conn: &Connection) -> rusqlite::Result<Vec<Diagnostic>> {
     let mut stmt =
-        conn.prepare("SELECT warning FROM files WHERE warning IS NOT NULL ORDER BY path")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        conn.prepare("SELECT warning, wsum FROM files WHERE warning IS NOT NULL ORDER BY path")?;
+    let mut rows = stmt.query([])?;
     let mut out = Vec::new();
-    for w in rows {
-        if let Ok(d) = serde_json::from_str(&w?) {
+    while let Some(r) = rows.next()? {
+        let w = r.get_ref(0)?.as_bytes()?;
+        let sum = r.get_ref(1)?.as_bytes_or_null()?;
+        if Some(blake3::hash(w).as_bytes()[..8].as_ref()) != sum {
+            return Err(store::damaged(codec::CodecError(
+                "warning checksum mismatch",
+            )));
+        }
+        if let Ok(d) = serde_json::from_slice(w) {
             out.push(d);
         }
     }

@@ -496,3 +496,227 @@ fn file_names_that_are_not_utf8_are_told_apart_by_their_bytes() {
     let show = v.ok(&["show", "alice"]).stdout;
     assert!(show.contains("x\u{FFFD}ff.md"), "{show}");
 }
+
+/// What the answers are, from the index at `index`: stdout of each query,
+/// and whether any run warned that it rebuilt the index.
+fn answers_from(v: &Vault, index: &Path) -> (Vec<String>, bool) {
+    let ix = index.to_str().unwrap();
+    let mut rebuilt = false;
+    let out = [&["export", "--format", "json"][..], &["report"]]
+        .iter()
+        .map(|q| {
+            let mut args = vec!["--index", ix];
+            args.extend_from_slice(q);
+            let run = v.ok(&args);
+            rebuilt |= run.stderr.contains("rebuilt");
+            run.stdout
+        })
+        .collect();
+    (out, rebuilt)
+}
+
+/// One cell of a table: how to find its row again, and its column.
+struct Cell {
+    table: String,
+    column: String,
+    /// `WHERE` clause and its values: the rowid, or the primary key.
+    filter: String,
+    keys: Vec<rusqlite::types::Value>,
+    value: rusqlite::types::Value,
+}
+
+/// Up to three rows (first, middle, last) of every table, every column.
+fn cells(conn: &rusqlite::Connection) -> Vec<Cell> {
+    use rusqlite::types::Value;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut out = Vec::new();
+    for t in tables {
+        let cols: Vec<(String, i64)> = conn
+            .prepare(&format!("SELECT name, pk FROM pragma_table_info('{t}')"))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let without_rowid = conn.prepare(&format!("SELECT rowid FROM \"{t}\"")).is_err();
+        let pk: Vec<&String> = cols.iter().filter(|c| c.1 > 0).map(|c| &c.0).collect();
+        let (key_cols, filter) = if without_rowid {
+            let f: Vec<String> = pk.iter().map(|c| format!("\"{c}\" IS ?")).collect();
+            (
+                pk.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+                f.join(" AND "),
+            )
+        } else {
+            (vec!["rowid".to_string()], "rowid IS ?".to_string())
+        };
+        let names: Vec<String> = cols.iter().map(|c| format!("\"{}\"", c.0)).collect();
+        let select = format!(
+            "SELECT {}, {} FROM \"{t}\"",
+            key_cols
+                .iter()
+                .map(|k| if k == "rowid" {
+                    k.clone()
+                } else {
+                    format!("\"{k}\"")
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            names.join(", ")
+        );
+        let rows: Vec<Vec<Value>> = conn
+            .prepare(&select)
+            .unwrap()
+            .query_map([], |r| {
+                (0..key_cols.len() + cols.len())
+                    .map(|i| r.get::<_, Value>(i))
+                    .collect()
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut picks: Vec<usize> = [0, rows.len() / 2, rows.len().saturating_sub(1)]
+            .into_iter()
+            .filter(|&i| i < rows.len())
+            .collect();
+        picks.dedup();
+        for i in picks {
+            let row = &rows[i];
+            for (c, (name, _)) in cols.iter().enumerate() {
+                out.push(Cell {
+                    table: t.clone(),
+                    column: name.clone(),
+                    filter: filter.clone(),
+                    keys: row[..key_cols.len()].to_vec(),
+                    value: row[key_cols.len() + c].clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `value` with one bit flipped at `at` (a bit number, taken modulo its
+/// size); `None` for NULL.
+fn flipped(value: &rusqlite::types::Value, at: usize) -> Option<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let flip = |b: &[u8]| {
+        let mut b = b.to_vec();
+        if b.is_empty() {
+            return b;
+        }
+        let i = (at / 8) % b.len();
+        b[i] ^= 1 << (at % 8);
+        b
+    };
+    match value {
+        Value::Null => None,
+        Value::Integer(n) => Some(Value::Integer(n ^ (1 << (at % 63)))),
+        Value::Real(r) => Some(Value::Real(f64::from_bits(r.to_bits() ^ (1 << (at % 64))))),
+        // Text with a flipped bit may not be UTF-8: it is stored as the
+        // bytes it is (see the CAST below).
+        Value::Text(s) => Some(Value::Blob(flip(s.as_bytes()))),
+        Value::Blob(b) => Some(Value::Blob(flip(b))),
+    }
+}
+
+#[test]
+fn a_flipped_bit_in_any_table_or_blob_gives_exact_answers_or_a_rebuild_never_wrong() {
+    let v = Vault::fixture("vault");
+    let dir = tempfile::tempdir().unwrap();
+    let pristine = dir.path().join("pristine.sqlite");
+    v.ok(&["--index", pristine.to_str().unwrap(), "index"]);
+    let (expected, _) = answers_from(&v, &pristine);
+    let _ = fs::remove_dir_all(dir.path().join("pristine.sqlite.answers"));
+    let all = cells(&rusqlite::Connection::open(&pristine).unwrap());
+    let tables: std::collections::BTreeSet<&str> = all.iter().map(|c| c.table.as_str()).collect();
+    for t in ["meta", "files", "facts", "pages", "ledger", "people"] {
+        assert!(tables.contains(t), "no rows in {t}: {tables:?}");
+    }
+    let mut trials = 0;
+    let mut rebuilds = 0;
+    for (n, cell) in all.iter().enumerate() {
+        let positions: &[usize] = match &cell.value {
+            rusqlite::types::Value::Blob(b) if b.len() > 64 => {
+                &[11, 8 * 40 + 3, usize::MAX / 2 + 5]
+            }
+            _ => &[3],
+        };
+        for &at in positions {
+            let at = match &cell.value {
+                rusqlite::types::Value::Blob(b) if at == usize::MAX / 2 + 5 => {
+                    (b.len() - 1) * 8 + 5
+                }
+                _ => at,
+            };
+            let Some(bad) = flipped(&cell.value, at) else {
+                continue;
+            };
+            let trial = dir.path().join(format!("t{n}-{at}.sqlite"));
+            fs::copy(&pristine, &trial).unwrap();
+            {
+                let conn = rusqlite::Connection::open(&trial).unwrap();
+                let cast = if matches!(cell.value, rusqlite::types::Value::Text(_)) {
+                    "CAST(? AS TEXT)"
+                } else {
+                    "?"
+                };
+                let sql = format!(
+                    "UPDATE \"{}\" SET \"{}\" = {cast} WHERE {}",
+                    cell.table, cell.column, cell.filter
+                );
+                let mut params: Vec<rusqlite::types::Value> = vec![bad];
+                params.extend(cell.keys.iter().cloned());
+                // A flip a constraint refuses (a duplicate key) is no trial.
+                if conn
+                    .execute(&sql, rusqlite::params_from_iter(params))
+                    .is_err()
+                {
+                    continue;
+                }
+            }
+            let (got, rebuilt) = answers_from(&v, &trial);
+            trials += 1;
+            rebuilds += usize::from(rebuilt);
+            for (g, e) in got.iter().zip(&expected) {
+                let diff: Vec<(&str, &str)> = g
+                    .lines()
+                    .zip(e.lines())
+                    .filter(|(a, b)| a != b)
+                    .take(3)
+                    .collect();
+                assert!(
+                    g == e,
+                    "a flipped bit in {}.{} (bit {at}) gave a wrong answer{}: {diff:?}",
+                    cell.table,
+                    cell.column,
+                    if rebuilt { " after a rebuild" } else { "" }
+                );
+            }
+        }
+    }
+    assert!(trials > 50, "only {trials} trials");
+    assert!(rebuilds > 10, "only {rebuilds} rebuilds in {trials} trials");
+    // `index --check` finds a flip in the ledger no query has read yet.
+    let trial = dir.path().join("check.sqlite");
+    fs::copy(&pristine, &trial).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&trial).unwrap();
+        let b: Vec<u8> = conn
+            .query_row("SELECT data FROM ledger", [], |r| r.get(0))
+            .unwrap();
+        let bad = flipped(&rusqlite::types::Value::Blob(b), 8 * 30 + 1).unwrap();
+        conn.execute("UPDATE ledger SET data = ?", [bad]).unwrap();
+    }
+    let ix = trial.to_str().unwrap();
+    let check = v.ok(&["--index", ix, "index", "--check"]);
+    assert!(check.stderr.contains("rebuilt"), "{}", check.stderr);
+    let again = v.ok(&["--index", ix, "index", "--check"]);
+    assert!(again.stdout.contains("all match"), "{}", again.stdout);
+    assert!(!again.stderr.contains("rebuilt"), "{}", again.stderr);
+}
