@@ -1,5 +1,6 @@
-//! Files relnotes writes on request: the report (`report --output`, the
-//! daemon's report file). Written atomically (a temp file in the same
+//! Files relnotes writes on request: the report (`report --output`) and
+//! the small files of the user's state folder (the daemon's report goes
+//! through `watch::publish`, which never follows a link). Written atomically (a temp file in the same
 //! folder, fsync, rename, fsync the folder), so a reader or a sync tool
 //! never sees half a report, and links inside it are made relative to the
 //! folder it is written to.
@@ -51,19 +52,6 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
 /// Whether `name` is one of [`write_atomic`]'s temp files.
 pub fn is_temp_name(name: &str) -> bool {
     name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
-}
-
-/// Removes the temp files a killed writer left in `dir`; returns how many.
-pub fn clean_stale_temps(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| is_temp_name(&e.file_name().to_string_lossy()))
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter(|e| std::fs::remove_file(e.path()).is_ok())
-        .count()
 }
 
 pub fn absolute(p: &Path) -> PathBuf {
@@ -126,16 +114,12 @@ mod tests {
     }
 
     #[test]
-    fn write_if_changed_keeps_an_unchanged_file_and_stale_temps_go() {
+    fn write_if_changed_keeps_an_unchanged_file() {
         let tmp = tempfile::tempdir().unwrap();
         let p = tmp.path().join("r.md");
         assert!(write_if_changed(&p, b"one").unwrap());
         assert!(!write_if_changed(&p, b"one").unwrap());
         assert!(write_if_changed(&p, b"two").unwrap());
-        std::fs::write(tmp.path().join(".relnotes-abc123.tmp"), "x").unwrap();
-        std::fs::write(tmp.path().join(".relnotes.toml"), "x").unwrap();
-        assert_eq!(clean_stale_temps(tmp.path()), 1);
-        assert!(tmp.path().join(".relnotes.toml").exists());
     }
 
     #[test]
