@@ -88,7 +88,7 @@ impl Source {
         note: &mut dyn FnMut(String),
     ) -> Option<usize> {
         let idx = self.index.take()?;
-        match index::sync::verify(&idx.conn) {
+        match index::sync::verify(&idx.conn, cfg) {
             Ok(n) => {
                 self.index = Some(idx);
                 Some(n)

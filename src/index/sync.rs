@@ -605,8 +605,9 @@ pub fn load_ledger(conn: &Connection, cfg: &Config) -> rusqlite::Result<Option<L
 
 /// Verifies every checksum the index holds (`relnotes index --check`):
 /// the meta table, every note's facts, every page, every chunk of the
-/// ledger, every warning. Returns how many rows were verified.
-pub fn verify(conn: &Connection) -> rusqlite::Result<usize> {
+/// ledger, every warning; and that the public tables are what the ledger
+/// makes of them. Returns how many rows were verified.
+pub fn verify(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
     if !super::meta_intact(conn)? {
         return Err(store::damaged(codec::CodecError("meta checksum mismatch")));
     }
@@ -626,7 +627,65 @@ pub fn verify(conn: &Connection) -> rusqlite::Result<usize> {
         n += 1;
     }
     n += file_warnings(conn)?.len();
+    n += verify_public(conn, cfg)?;
     Ok(n)
+}
+
+/// The public tables (`people`, `aliases`, `commitments`, `days`) hold no
+/// checksum: written again from the ledger in a transaction that is rolled
+/// back, they must not change. Returns how many rows they hold.
+fn verify_public(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
+    let Some(ledger) = load_ledger(conn, cfg)? else {
+        return Ok(0);
+    };
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let today = tx
+        .query_row("SELECT value FROM meta WHERE key = 'today'", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .and_then(|t| crate::dates::parse_iso(&t));
+    let Some(today) = today else {
+        return Ok(0);
+    };
+    let (before, rows) = public_digest(&tx)?;
+    store::save_full(&tx, &ledger, cfg, today)?;
+    let (after, _) = public_digest(&tx)?;
+    tx.rollback()?;
+    if before != after {
+        return Err(damaged(codec::CodecError(
+            "the public tables differ from the ledger",
+        )));
+    }
+    Ok(rows)
+}
+
+/// A hash of every row of the public tables, in key order, and their count.
+fn public_digest(conn: &Connection) -> rusqlite::Result<(blake3::Hash, usize)> {
+    let mut h = blake3::Hasher::new();
+    let mut n = 0;
+    for t in ["people", "aliases", "commitments", "days"] {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2"))?;
+        let cols = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            n += 1;
+            for i in 0..cols {
+                let v = r.get_ref(i)?;
+                let (tag, bytes): (u8, Vec<u8>) = match v {
+                    rusqlite::types::ValueRef::Null => (0, Vec::new()),
+                    rusqlite::types::ValueRef::Integer(x) => (1, x.to_le_bytes().to_vec()),
+                    rusqlite::types::ValueRef::Real(x) => (2, x.to_le_bytes().to_vec()),
+                    rusqlite::types::ValueRef::Text(b) => (3, b.to_vec()),
+                    rusqlite::types::ValueRef::Blob(b) => (4, b.to_vec()),
+                };
+                h.update(&[tag]);
+                h.update(&(bytes.len() as u64).to_le_bytes());
+                h.update(&bytes);
+            }
+        }
+    }
+    Ok((h.finalize(), n))
 }
 
 /// A stored warning's checksum.

@@ -719,4 +719,17 @@ fn a_flipped_bit_in_any_table_or_blob_gives_exact_answers_or_a_rebuild_never_wro
     let again = v.ok(&["--index", ix, "index", "--check"]);
     assert!(again.stdout.contains("all match"), "{}", again.stdout);
     assert!(!again.stderr.contains("rebuilt"), "{}", again.stderr);
+    // And a flip in a public table, which no answer reads.
+    {
+        let conn = rusqlite::Connection::open(&trial).unwrap();
+        let n = conn
+            .execute(
+                "UPDATE people SET name = 'Alicf Chen' WHERE name = 'Alice Chen'",
+                [],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+    let check = v.ok(&["--index", ix, "index", "--check"]);
+    assert!(check.stderr.contains("public tables"), "{}", check.stderr);
 }
