@@ -109,8 +109,8 @@ fn on_due_from_the_notes_runs_only_for_the_config_the_user_allowed() {
     );
     v.write("todo.md", "- [ ] Send @alice the deck due:2026-11-23\n");
     d.wait_log("on_due is not run", 2);
-    v.write("c.md", met("carol"));
     let n = d.batches();
+    v.write("c.md", met("carol"));
     d.wait_log("batch:", n + 1);
     assert!(!other.exists(), "a config no one allowed ran its hook");
     assert_eq!(d.count("on_due is not run"), 2, "logged once per config");
@@ -205,6 +205,7 @@ fn a_root_that_comes_back_unreadable_is_watched_again_once_readable() {
         Runner::Direct => cmd,
         Runner::Nobody => nobody(&mut cmd),
     };
+    let runner_is_nobody = matches!(runner, Runner::Nobody);
     let mut d = Daemon::spawn_command(cmd);
     d.wait_log("watching ", 1);
     wait_until("the report to list alice", || rep().contains("@alice"));
@@ -212,9 +213,11 @@ fn a_root_that_comes_back_unreadable_is_watched_again_once_readable() {
     d.wait_log("the notes root is gone", 1);
     // Back, but not readable by the daemon (restored as another owner).
     fs::DirBuilder::new().mode(0o700).create(v.root()).unwrap();
-    fs::set_permissions(v.root(), fs::Permissions::from_mode(0o700)).unwrap();
     v.write("b.md", met("bob"));
     fs::set_permissions(v.path("b.md"), fs::Permissions::from_mode(0o644)).unwrap();
+    // 0700 and another owner's to `nobody`; 000 to a non-root runner.
+    let mode = if runner_is_nobody { 0o700 } else { 0o000 };
+    fs::set_permissions(v.root(), fs::Permissions::from_mode(mode)).unwrap();
     // Let the daemon meet the unreadable root for a while.
     std::thread::sleep(Duration::from_millis(1500));
     fs::set_permissions(v.root(), fs::Permissions::from_mode(0o777)).unwrap();
