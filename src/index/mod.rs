@@ -110,8 +110,10 @@ fn companions(path: &Path) -> [PathBuf; 3] {
 }
 
 /// Renames an index file and its `-wal`/`-shm` to `….corrupt-<time>`, so a
-/// new one can be built and the old one looked at.
+/// new one can be built and the old one looked at. Only the latest damaged
+/// copy is kept: an index damaged again and again must not fill the disk.
 pub fn move_aside(path: &Path) -> Result<(), IndexError> {
+    forget_older_copies(path);
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -126,6 +128,33 @@ pub fn move_aside(path: &Path) -> Result<(), IndexError> {
         }
     }
     Ok(())
+}
+
+/// Removes the damaged copies an earlier [`move_aside`] of `path` kept.
+fn forget_older_copies(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let name = name.to_string_lossy();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let n = e.file_name();
+        let n = n.to_string_lossy();
+        let ours = ["", "-wal", "-shm"].iter().any(|s| {
+            n.strip_prefix(&format!("{name}{s}.corrupt-"))
+                .is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if ours && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 impl Index {

@@ -736,3 +736,25 @@ fn a_flipped_bit_in_any_table_or_blob_gives_exact_answers_or_a_rebuild_never_wro
     let check = v.ok(&["--index", ix, "index", "--check"]);
     assert!(check.stderr.contains("public tables"), "{}", check.stderr);
 }
+
+#[test]
+fn an_index_damaged_again_and_again_keeps_one_damaged_copy_not_all() {
+    let v = Vault::with_files(&[("a.md", &met("alice"))]);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.sqlite");
+    let ix = index.to_str().unwrap();
+    for _ in 0..3 {
+        v.ok(&["--index", ix, "people"]);
+        fs::write(&index, vec![0x5a; 8192]).unwrap();
+        let run = v.ok(&["--index", ix, "people"]);
+        assert!(run.stderr.contains("rebuilt"), "{}", run.stderr);
+    }
+    let copies = fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            let n = e.as_ref().unwrap().file_name();
+            n.to_string_lossy().starts_with("i.sqlite.corrupt-")
+        })
+        .count();
+    assert_eq!(copies, 1);
+}
