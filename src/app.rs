@@ -106,11 +106,11 @@ fn open_root(cli: &Cli, err: &mut dyn Write) -> Result<(PathBuf, Config), Error>
 /// folder, else one notice naming it.
 fn fallback_root(root: &Path, err: &mut dyn Write) -> Result<(), Error> {
     let markers = crate::walk::ROOT_MARKERS;
-    if crate::walk::is_too_wide(root, dirs::home_dir().as_deref()) {
+    if let Some(what) = crate::walk::too_wide(root, dirs::home_dir().as_deref()) {
         return Err(Error::Usage(format!(
-            "{}: no {markers} here or above, and reading all of this folder is never \
-             what was meant; choose the notes folder with --dir DIR (or RELNOTES_DIR), \
-             or run `relnotes init` in it",
+            "{}: not reading {what} as a notes folder (no {markers} here or above); \
+             choose the notes folder with --dir DIR (or RELNOTES_DIR), or run \
+             `relnotes init` in it",
             root.display()
         )));
     }

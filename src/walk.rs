@@ -60,11 +60,17 @@ pub fn find_root(dir: Option<&Path>, cwd: &Path) -> (PathBuf, RootChoice) {
 }
 
 /// Whether `dir` is a folder no one means as a notes root when they did
-/// not name it: `/` or the home folder itself (SPEC §1).
-pub fn is_too_wide(dir: &Path, home: Option<&Path>) -> bool {
+/// not name it (SPEC §1), and which: `/` or the home folder itself.
+pub fn too_wide(dir: &Path, home: Option<&Path>) -> Option<&'static str> {
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let dir = canon(dir);
-    dir.parent().is_none() || home.is_some_and(|h| canon(h) == dir)
+    if dir.parent().is_none() {
+        Some("the filesystem root")
+    } else if home.is_some_and(|h| canon(h) == dir) {
+        Some("the home folder")
+    } else {
+        None
+    }
 }
 
 /// A file's stat as change detection compares it.
@@ -567,14 +573,15 @@ mod tests {
     #[test]
     fn spec1_root_and_home_are_too_wide() {
         let tmp = tempfile::tempdir().unwrap();
-        assert!(is_too_wide(Path::new("/"), None));
-        assert!(is_too_wide(tmp.path(), Some(tmp.path())));
+        assert_eq!(too_wide(Path::new("/"), None), Some("the filesystem root"));
+        let home = Some("the home folder");
+        assert_eq!(too_wide(tmp.path(), Some(tmp.path())), home);
         // The same folder by another spelling.
-        assert!(is_too_wide(&tmp.path().join("."), Some(tmp.path())));
+        assert_eq!(too_wide(&tmp.path().join("."), Some(tmp.path())), home);
         let notes = tmp.path().join("notes");
         std::fs::create_dir(&notes).unwrap();
-        assert!(!is_too_wide(&notes, Some(tmp.path())));
-        assert!(!is_too_wide(tmp.path(), Some(&notes)));
+        assert_eq!(too_wide(&notes, Some(tmp.path())), None);
+        assert_eq!(too_wide(tmp.path(), Some(&notes)), None);
     }
 
     #[test]

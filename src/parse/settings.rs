@@ -86,6 +86,17 @@ impl Default for LogseqJournals {
     }
 }
 
+/// The settings files read, relative to the root: a change to one is a
+/// change of config, which the daemon re-reads. (It sees
+/// `logseq/config.edn` change; `.obsidian/` is a hidden folder it does not
+/// watch, so a change there is read with the next config change or start.)
+pub const FILES: [&str; 4] = [
+    ".obsidian/daily-notes.json",
+    ".obsidian/templates.json",
+    ".obsidian/plugins/templater-obsidian/data.json",
+    "logseq/config.edn",
+];
+
 /// Settings files larger than this are not read (the app's defaults
 /// stand): real ones are a few KiB.
 pub(crate) const MAX_SETTINGS_BYTES: u64 = 1024 * 1024;

@@ -71,6 +71,7 @@ fn spec1_the_home_folder_itself_is_refused_as_a_fallback_root() {
     for cmd in ["people", "report", "check", "due"] {
         let run = run_in(&vault, home, &[cmd]);
         run.assert_usage_error();
+        assert!(run.stderr.contains("the home folder"), "{}", run.stderr);
         assert!(run.stderr.contains("--dir"), "{}", run.stderr);
         assert!(run.stderr.contains("relnotes init"), "{}", run.stderr);
         assert!(run.stdout.is_empty(), "{}", run.stdout);
@@ -99,6 +100,7 @@ fn spec1_the_filesystem_root_is_refused_as_a_fallback_root() {
     let vault = Vault::new();
     let run = run_in(&vault, slash, &["people"]);
     run.assert_usage_error();
+    assert!(run.stderr.contains("the filesystem root"), "{}", run.stderr);
     assert!(run.stderr.contains("--dir"), "{}", run.stderr);
 }
 

@@ -58,6 +58,7 @@ fn apply(out: &mut LogseqJournals, key: &str, value: &str) {
 /// order, keywords without their `:`. Pairs whose value is no string are
 /// left out; reading stops quietly at the first thing that is not EDN.
 pub fn top_level_strings(text: &str) -> Vec<(String, String)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = Reader {
         text,
         s: text.as_bytes(),
@@ -70,13 +71,13 @@ pub fn top_level_strings(text: &str) -> Vec<(String, String)> {
     }
     r.i += 1;
     loop {
-        let Some(Form::Keyword(key)) = r.form(1) else {
+        let (Some(key), Some(value)) = (r.form(1), r.form(1)) else {
             return out;
         };
-        match r.form(1) {
-            Some(Form::Str(value)) => out.push((key, value)),
-            Some(Form::End) | None => return out,
-            Some(_) => {}
+        match (key, value) {
+            (Form::End, _) | (_, Form::End) => return out,
+            (Form::Keyword(k), Form::Str(v)) => out.push((k, v)),
+            _ => {}
         }
     }
 }
@@ -384,6 +385,17 @@ mod tests {
                 String::from_utf8_lossy(bytes)
             );
         }
+    }
+
+    #[test]
+    fn spec11_logseq_other_keys_and_a_byte_order_mark_are_stepped_over() {
+        let pairs = top_level_strings(
+            "\u{feff}{\"str-key\" 1, 42 [:x], nil nil :journals-directory \"days\"}",
+        );
+        assert_eq!(
+            pairs,
+            [("journals-directory".to_string(), "days".to_string())]
+        );
     }
 
     #[test]
