@@ -282,10 +282,9 @@ fn check(
 ) -> Result<Exit, Error> {
     let f = format_for(cli, Format::Text, &[Format::Text, Format::Json], "check")?;
     src.vault(root, cfg, today, &mut note_to(ctx.err));
-    let mut file_diags = src.file_diags.clone();
+    let file_diags = src.file_diags.clone();
     let vault = src.vault(root, cfg, today, &mut note_to(ctx.err));
-    file_diags.extend(crate::check::no_person_pages(vault, cfg));
-    let (diags, errors) = crate::check::collect(file_diags, vault);
+    let (diags, errors) = crate::check::collect(file_diags, vault, cfg);
     let out = &mut *ctx.out;
     match f {
         Format::Json => serde_json::to_writer_pretty(&mut *out, &diags)
@@ -423,7 +422,7 @@ fn render_answer(
         Command::Export => {
             let empty = Vault::default();
             let vault = vault.unwrap_or(&empty);
-            let (diags, _) = crate::check::collect(file_diags.to_vec(), vault);
+            let (diags, _) = crate::check::collect(file_diags.to_vec(), vault, answers.cfg);
             match format {
                 Format::Ics => render::ics::export(out, answers),
                 _ => render::json::export(out, answers, vault, &diags),

@@ -140,7 +140,7 @@ pub fn no_person_pages(vault: &Vault, cfg: &Config) -> Option<Diagnostic> {
 }
 
 /// All diagnostics sorted by path, line, column; and whether any is an error.
-pub fn collect(mut diags: Vec<Diagnostic>, vault: &Vault) -> (Vec<Diagnostic>, bool) {
+pub fn collect(mut diags: Vec<Diagnostic>, vault: &Vault, cfg: &Config) -> (Vec<Diagnostic>, bool) {
     diags.extend(
         vault
             .notes
@@ -149,6 +149,7 @@ pub fn collect(mut diags: Vec<Diagnostic>, vault: &Vault) -> (Vec<Diagnostic>, b
     );
     diags.extend(vault.diagnostics.iter().cloned());
     diags.extend(typos(vault));
+    diags.extend(no_person_pages(vault, cfg));
     diags.sort();
     diags.dedup();
     let errors = diags.iter().any(|d| d.severity == Severity::Error);

@@ -251,6 +251,10 @@ fn spec7_check_warns_when_mentions_have_no_person_pages() {
     let json = vault.json(&["check"]);
     assert_eq!(json[0]["severity"], "warning");
     assert_eq!(json[0]["path"], "contacts/");
+    // `export` carries what `check` says.
+    let export = vault.ok(&["export"]).json();
+    let diags = export["diagnostics"].as_array().expect("diagnostics");
+    assert!(diags.iter().any(|d| d["path"] == "contacts/"), "{diags:?}");
     // The folder named right: no warning.
     vault.write(".relnotes.toml", "people_dir = \"persons\"\n");
     let run = vault.ok(&["check"]);
