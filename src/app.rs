@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::cli::{Cli, ColorChoice, Command};
-use crate::config::{Config, FILE_NAME, TEMPLATE};
+use crate::config::{Config, FILE_NAME};
 use crate::dates::Dur;
 use crate::error::{Error, Exit};
 use crate::index;
@@ -18,6 +18,7 @@ use crate::query::Answers;
 use crate::render::{self, Format, Style};
 use crate::source::{OpenOptions, Source};
 use crate::vault::Vault;
+use crate::walk::RootChoice;
 
 /// Where command output goes: stdout, or a report file.
 pub struct Ctx<'o> {
@@ -82,18 +83,44 @@ fn note_to(err: &mut dyn Write) -> impl FnMut(String) + '_ {
     }
 }
 
-/// Finds the root and reads the config.
-fn open_root(cli: &Cli) -> Result<(PathBuf, Config), Error> {
+/// Finds the root and reads the config. Falling back to the working
+/// directory says so on `err`, and is refused for `/` and the home folder
+/// (SPEC §1).
+fn open_root(cli: &Cli, err: &mut dyn Write) -> Result<(PathBuf, Config), Error> {
     let cwd = std::env::current_dir().map_err(|source| Error::Io {
         path: PathBuf::from("."),
         source,
     })?;
-    let root = crate::walk::find_root(cli.dir.as_deref(), &cwd);
+    let (root, how) = crate::walk::find_root(cli.dir.as_deref(), &cwd);
     if !root.is_dir() {
         return Err(Error::NoRoot(root));
     }
+    if how == RootChoice::WorkingDir {
+        fallback_root(&root, err)?;
+    }
     let cfg = Config::load(&root)?;
     Ok((root, cfg))
+}
+
+/// The working directory as the root: refused when it is `/` or the home
+/// folder, else one notice naming it.
+fn fallback_root(root: &Path, err: &mut dyn Write) -> Result<(), Error> {
+    let markers = crate::walk::ROOT_MARKERS;
+    if let Some(what) = crate::walk::too_wide(root, dirs::home_dir().as_deref()) {
+        return Err(Error::Usage(format!(
+            "{}: not reading {what} as a notes folder (no {markers} here or above); \
+             choose the notes folder with --dir DIR (or RELNOTES_DIR), or run \
+             `relnotes init` in it",
+            root.display()
+        )));
+    }
+    writeln!(
+        err,
+        "relnotes: no {markers} here or above: reading the working directory {} as the \
+         notes root (`relnotes init` makes it one)",
+        root.display()
+    )
+    .map_err(io_err)
 }
 
 /// Runs one command. Errors that stop it are returned; problems in the
@@ -102,7 +129,7 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     if let Command::Init = cli.command {
         return init(cli, ctx);
     }
-    let (root, cfg) = match open_root(cli) {
+    let (root, cfg) = match open_root(cli, ctx.err) {
         // A bad config is one of the errors `check` reports (SPEC §7).
         Err(Error::Config(e)) if matches!(cli.command, Command::Check) => {
             let d = Diagnostic::error(
@@ -272,7 +299,7 @@ fn check(
     src.vault(root, cfg, today, &mut note_to(ctx.err));
     let file_diags = src.file_diags.clone();
     let vault = src.vault(root, cfg, today, &mut note_to(ctx.err));
-    let (diags, errors) = crate::check::collect(file_diags, vault);
+    let (diags, errors) = crate::check::collect(file_diags, vault, cfg);
     let out = &mut *ctx.out;
     match f {
         Format::Json => serde_json::to_writer_pretty(&mut *out, &diags)
@@ -434,7 +461,7 @@ fn render_answer(
         Command::Export => {
             let empty = Vault::default();
             let vault = vault.unwrap_or(&empty);
-            let (diags, _) = crate::check::collect(file_diags.to_vec(), vault);
+            let (diags, _) = crate::check::collect(file_diags.to_vec(), vault, answers.cfg);
             match format {
                 Format::Ics => render::ics::export(out, answers),
                 _ => render::json::export(out, answers, vault, &diags),
@@ -481,12 +508,14 @@ fn init(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         }
         Err(source) => return Err(Error::Io { path, source }),
     };
-    f.write_all(TEMPLATE.as_bytes())
+    let found = crate::setup::detect(&root);
+    f.write_all(found.config_text().as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(|source| Error::Io {
             path: path.clone(),
             source,
         })?;
-    writeln!(ctx.out, "wrote {}", path.display()).map_err(|source| Error::Io { path, source })?;
+    writeln!(ctx.out, "{}\nwrote {}", found.summary(), path.display())
+        .map_err(|source| Error::Io { path, source })?;
     Ok(Exit::Success)
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
+use crate::config::Config;
 use crate::model::{Diagnostic, Severity};
 use crate::vault::Vault;
 
@@ -105,8 +106,41 @@ pub fn typos(vault: &Vault) -> Vec<Diagnostic> {
     out
 }
 
+/// The person tags a page may carry (SPEC §10 `person_tags`), as `check`
+/// names them. The lead swaps in the config's list once the parser's
+/// `person_tags` key lands; until then these are its defaults.
+pub fn person_tags(_cfg: &Config) -> Vec<String> {
+    ["person", "people", "contact"]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect()
+}
+
+/// A warning when people are mentioned but no note is a person page
+/// (SPEC §7), naming what was looked for, so a misnamed folder is seen.
+/// It stands on the people folder, whether or not that exists.
+pub fn no_person_pages(vault: &Vault, cfg: &Config) -> Option<Diagnostic> {
+    if vault.people.is_empty() || vault.people.values().any(|p| p.page.is_some()) {
+        return None;
+    }
+    let dir = &cfg.parse.people_dir;
+    let tags: Vec<String> = person_tags(cfg).iter().map(|t| format!("`{t}`")).collect();
+    Some(Diagnostic::warning(
+        &format!("{dir}/"),
+        0,
+        0,
+        format!(
+            "{} people mentioned but no person pages: no notes under `{dir}/` (in any case) \
+             and none tagged {} in `tags`, `type` or `categories`; set `people_dir` in \
+             .relnotes.toml if your people live elsewhere",
+            vault.people.len(),
+            tags.join(", ")
+        ),
+    ))
+}
+
 /// All diagnostics sorted by path, line, column; and whether any is an error.
-pub fn collect(mut diags: Vec<Diagnostic>, vault: &Vault) -> (Vec<Diagnostic>, bool) {
+pub fn collect(mut diags: Vec<Diagnostic>, vault: &Vault, cfg: &Config) -> (Vec<Diagnostic>, bool) {
     diags.extend(
         vault
             .notes
@@ -115,6 +149,7 @@ pub fn collect(mut diags: Vec<Diagnostic>, vault: &Vault) -> (Vec<Diagnostic>, b
     );
     diags.extend(vault.diagnostics.iter().cloned());
     diags.extend(typos(vault));
+    diags.extend(no_person_pages(vault, cfg));
     diags.sort();
     diags.dedup();
     let errors = diags.iter().any(|d| d.severity == Severity::Error);

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::dates::Dur;
+use crate::parse::settings::VaultSettings;
 use crate::parse::ParseOptions;
 
 /// The config file's name, at the notes root.
@@ -126,20 +127,34 @@ pub fn build_excludes(globs: &[String]) -> Result<GlobSet, (usize, String)> {
 
 impl Config {
     /// Reads `.relnotes.toml` in `root`; no file is the default config.
+    /// The vault's app settings (SPEC §11) are read too, never an error.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let path = root.join(FILE_NAME);
-        match std::fs::read(&path) {
+        let mut cfg = match std::fs::read(&path) {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
-                Config::from_toml(&text, &path)
+                Config::from_toml(&text, &path)?
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(ConfigError {
-                path,
-                line: 0,
-                message: format!("cannot read config: {e}"),
-            }),
-        }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => {
+                return Err(ConfigError {
+                    path,
+                    line: 0,
+                    message: format!("cannot read config: {e}"),
+                })
+            }
+        };
+        cfg.set_vault(VaultSettings::read(root));
+        Ok(cfg)
+    }
+
+    /// Takes the vault's app settings into the config, and into its
+    /// fingerprint: a changed daily-notes format or template folder
+    /// re-parses every note, as a changed config does.
+    pub fn set_vault(&mut self, vault: VaultSettings) {
+        let both = format!("{}\n{}", self.fingerprint, vault.fingerprint());
+        self.fingerprint = blake3::hash(both.as_bytes()).to_hex().to_string();
+        self.parse.vault = vault;
     }
 
     /// Parses and validates config text; `path` is only used in errors.
@@ -359,6 +374,41 @@ mod tests {
         assert!(e.message.contains("follow_symlinks"), "{}", e.message);
         let e = load("[kinds]\ngave_patterns = [\"(unclosed\"]\n").unwrap_err();
         assert!(!e.to_string().contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn spec11_vault_settings_are_loaded_and_fingerprinted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let plain = Config::load(tmp.path()).unwrap();
+        assert_eq!(plain.parse.vault, VaultSettings::default());
+        std::fs::create_dir(tmp.path().join(".obsidian")).unwrap();
+        let obsidian = Config::load(tmp.path()).unwrap();
+        assert_eq!(
+            obsidian.parse.vault.daily.as_ref().unwrap().format,
+            "YYYY-MM-DD"
+        );
+        std::fs::write(
+            tmp.path().join(".obsidian/daily-notes.json"),
+            r#"{"format": "DD.MM.YYYY"}"#,
+        )
+        .unwrap();
+        let dotted = Config::load(tmp.path()).unwrap();
+        assert_eq!(
+            dotted.parse.vault.daily.as_ref().unwrap().format,
+            "DD.MM.YYYY"
+        );
+        // Each change of the settings is a change of the fingerprint.
+        assert_ne!(plain.fingerprint, obsidian.fingerprint);
+        assert_ne!(obsidian.fingerprint, dotted.fingerprint);
+        assert_eq!(
+            dotted.fingerprint,
+            Config::load(tmp.path()).unwrap().fingerprint
+        );
+        // With a config file too.
+        std::fs::write(tmp.path().join(FILE_NAME), "help_window = \"30d\"\n").unwrap();
+        let both = Config::load(tmp.path()).unwrap();
+        assert_eq!(both.parse.vault, dotted.parse.vault);
+        assert_ne!(both.fingerprint, dotted.fingerprint);
     }
 
     #[test]

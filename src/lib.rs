@@ -22,6 +22,7 @@ pub mod parse;
 pub mod query;
 pub mod render;
 pub mod resolve;
+pub mod setup;
 pub mod source;
 pub mod vault;
 pub mod walk;

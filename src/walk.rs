@@ -25,16 +25,52 @@ pub const REPORT_MARKER: &str = "<!-- relnotes:report -->";
 /// that make any Markdown parser slow.
 pub const MAX_NOTE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// How the notes root was chosen (SPEC §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootChoice {
+    /// `--dir` or `RELNOTES_DIR`.
+    Given,
+    /// The nearest ancestor holding a root marker.
+    Marker,
+    /// No marker anywhere above: the working directory itself.
+    WorkingDir,
+}
+
+/// What marks a folder as a notes root, as the user would name them.
+pub const ROOT_MARKERS: &str = ".relnotes.toml, .git, .obsidian/ or logseq/config.edn";
+
+/// Whether `dir` holds one of the [`ROOT_MARKERS`].
+pub fn has_root_marker(dir: &Path) -> bool {
+    dir.join(crate::config::FILE_NAME).exists()
+        || dir.join(".git").exists()
+        || dir.join(".obsidian").is_dir()
+        || dir.join("logseq/config.edn").is_file()
+}
+
 /// Finds the notes root: `dir` (from `--dir` or `RELNOTES_DIR`), else the
-/// nearest ancestor of `cwd` holding `.relnotes.toml` or `.git`, else `cwd`.
-pub fn find_root(dir: Option<&Path>, cwd: &Path) -> PathBuf {
+/// nearest ancestor of `cwd` holding a root marker, else `cwd`.
+pub fn find_root(dir: Option<&Path>, cwd: &Path) -> (PathBuf, RootChoice) {
     if let Some(d) = dir {
-        return d.to_path_buf();
+        return (d.to_path_buf(), RootChoice::Given);
     }
-    cwd.ancestors()
-        .find(|a| a.join(crate::config::FILE_NAME).exists() || a.join(".git").exists())
-        .unwrap_or(cwd)
-        .to_path_buf()
+    match cwd.ancestors().find(|a| has_root_marker(a)) {
+        Some(a) => (a.to_path_buf(), RootChoice::Marker),
+        None => (cwd.to_path_buf(), RootChoice::WorkingDir),
+    }
+}
+
+/// Whether `dir` is a folder no one means as a notes root when they did
+/// not name it (SPEC §1), and which: `/` or the home folder itself.
+pub fn too_wide(dir: &Path, home: Option<&Path>) -> Option<&'static str> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let dir = canon(dir);
+    if dir.parent().is_none() {
+        Some("the filesystem root")
+    } else if home.is_some_and(|h| canon(h) == dir) {
+        Some("the home folder")
+    } else {
+        None
+    }
 }
 
 /// A file's stat as change detection compares it.
@@ -161,8 +197,29 @@ fn excluded(cfg: &Config, rel: &str) -> bool {
     !cfg.exclude_globs.is_empty() && cfg.exclude.is_match(rel)
 }
 
+/// Logseq's copies of pages (SPEC §1), below any folder named `logseq`.
+const LOGSEQ_COPIES: [&str; 2] = ["logseq/bak", "logseq/version-files"];
+
+/// Whether the folder `rel` is one no walk enters whatever `exclude` says
+/// (SPEC §1): Logseq's copies of pages, which would count every interaction
+/// twice, and the vault's template folders (§11, in any case, as the app
+/// finds them on a case-insensitive disk).
+pub fn always_skipped(cfg: &Config, rel: &str) -> bool {
+    let ends_with = |tail: &str| {
+        rel.ends_with(tail)
+            && (rel.len() == tail.len() || rel.as_bytes()[rel.len() - tail.len() - 1] == b'/')
+    };
+    let same = |a: &str, b: &str| {
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
+    };
+    LOGSEQ_COPIES.iter().any(|t| ends_with(t))
+        || cfg.parse.vault.templates.iter().any(|t| same(t, rel))
+}
+
 /// Whether a path relative to the root is one no walk enters: a hidden
-/// file or folder on the way, or an excluded one.
+/// file or folder on the way, an excluded one or one always skipped.
 pub fn is_skipped(cfg: &Config, rel: &str) -> bool {
     let mut end = 0;
     for part in rel.split('/') {
@@ -170,7 +227,7 @@ pub fn is_skipped(cfg: &Config, rel: &str) -> bool {
             return true;
         }
         end += part.len();
-        if excluded(cfg, &rel[..end]) {
+        if excluded(cfg, &rel[..end]) || always_skipped(cfg, &rel[..end]) {
             return true;
         }
         end += 1;
@@ -290,6 +347,9 @@ fn walk_folder(
             (kind.is_dir(), None)
         };
         if is_dir {
+            if always_skipped(cfg, &child_rel) {
+                continue;
+            }
             let id = match &meta {
                 Some(m) => Some(folder_id(m)),
                 None if cfg.follow_symlinks => entry.metadata().ok().map(|m| folder_id(&m)),
@@ -523,12 +583,105 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let deep = tmp.path().join("a/b/c");
         std::fs::create_dir_all(&deep).unwrap();
-        assert_eq!(find_root(None, &deep), deep);
+        assert_eq!(
+            find_root(None, &deep),
+            (deep.clone(), RootChoice::WorkingDir)
+        );
         std::fs::write(tmp.path().join("a/.relnotes.toml"), "").unwrap();
-        assert_eq!(find_root(None, &deep), tmp.path().join("a"));
+        let marker = |p: PathBuf| (p, RootChoice::Marker);
+        assert_eq!(find_root(None, &deep), marker(tmp.path().join("a")));
         std::fs::create_dir(tmp.path().join("a/b/.git")).unwrap();
-        assert_eq!(find_root(None, &deep), tmp.path().join("a/b"));
-        assert_eq!(find_root(Some(Path::new("/x")), &deep), PathBuf::from("/x"));
+        assert_eq!(find_root(None, &deep), marker(tmp.path().join("a/b")));
+        assert_eq!(
+            find_root(Some(Path::new("/x")), &deep),
+            (PathBuf::from("/x"), RootChoice::Given)
+        );
+    }
+
+    #[test]
+    fn spec1_obsidian_and_logseq_folders_are_root_markers() {
+        let tmp = tempfile::tempdir().unwrap();
+        let deep = tmp.path().join("vault/Daily/2026");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::create_dir_all(tmp.path().join("vault/.obsidian")).unwrap();
+        let found = find_root(None, &deep);
+        assert_eq!(found, (tmp.path().join("vault"), RootChoice::Marker));
+        let graph = tmp.path().join("vault/Daily/graph");
+        std::fs::create_dir_all(graph.join("logseq")).unwrap();
+        std::fs::create_dir_all(graph.join("pages")).unwrap();
+        // A `logseq/` folder alone is no graph; its config.edn makes one.
+        assert_eq!(
+            find_root(None, &graph.join("pages")).0,
+            tmp.path().join("vault")
+        );
+        std::fs::write(graph.join("logseq/config.edn"), "{}").unwrap();
+        assert_eq!(find_root(None, &graph.join("pages")).0, graph);
+    }
+
+    #[test]
+    fn spec1_root_and_home_are_too_wide() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(too_wide(Path::new("/"), None), Some("the filesystem root"));
+        let home = Some("the home folder");
+        assert_eq!(too_wide(tmp.path(), Some(tmp.path())), home);
+        // The same folder by another spelling.
+        assert_eq!(too_wide(&tmp.path().join("."), Some(tmp.path())), home);
+        let notes = tmp.path().join("notes");
+        std::fs::create_dir(&notes).unwrap();
+        assert_eq!(too_wide(&notes, Some(tmp.path())), None);
+        assert_eq!(too_wide(tmp.path(), Some(&notes)), None);
+    }
+
+    #[test]
+    fn spec1_logseq_copies_and_template_folders_are_always_skipped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for f in [
+            "journals/2026_11_10.md",
+            "pages/Alice.md",
+            "logseq/bak/pages/Alice/2026-11-10T10_00_00.000Z.Desktop.md",
+            "logseq/version-files/base/pages/Alice.md",
+            "sub/graph/logseq/bak/journals/x.md",
+            "bak/kept.md",
+            "version-files/kept.md",
+            "notlogseq/bak/kept.md",
+            "Templates/Daily.md",
+            "Meta/Templater/Person.md",
+            "Meta/kept.md",
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let mut cfg = Config::default();
+        // `templates.json` says `templates`: the `Templates/` folder it is.
+        cfg.parse.vault.templates = vec!["Meta/Templater".into(), "templates".into()];
+        let rels: Vec<_> = walk(root, &cfg).files.into_iter().map(|f| f.rel).collect();
+        assert_eq!(
+            rels,
+            [
+                "Meta/kept.md",
+                "bak/kept.md",
+                "journals/2026_11_10.md",
+                "notlogseq/bak/kept.md",
+                "pages/Alice.md",
+                "version-files/kept.md",
+            ]
+        );
+        for rel in [
+            "logseq/bak/pages/x.md",
+            "logseq/version-files",
+            "Templates/Daily.md",
+            "Meta/Templater/Person.md",
+        ] {
+            assert!(is_skipped(&cfg, rel), "{rel}");
+        }
+        assert!(!is_skipped(&cfg, "Meta/Templater.md"));
+        assert!(!is_skipped(&cfg, "notlogseq/bak/x.md"));
+        // `exclude` cannot bring them back: it only adds.
+        cfg.exclude_globs = vec!["nothing".into()];
+        cfg.exclude = crate::config::build_excludes(&cfg.exclude_globs).unwrap();
+        assert_eq!(walk(root, &cfg).files.len(), 6);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 pub mod frontmatter;
 pub mod inline;
+pub mod logseq;
+pub mod obsidian;
 pub mod path;
 pub mod settings;
 pub mod yaml;

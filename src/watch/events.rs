@@ -89,7 +89,7 @@ pub fn classify(
         .map(|c| crate::walk::name_text(c.as_os_str()))
         .collect::<Vec<_>>()
         .join("/");
-    if rel == crate::config::FILE_NAME {
+    if rel == crate::config::FILE_NAME || crate::parse::settings::FILES.contains(&rel.as_str()) {
         return PathKind::Config;
     }
     let name = rel.rsplit('/').next().unwrap_or(&rel);
@@ -211,6 +211,10 @@ mod tests {
         assert_eq!(kind("RELNOTES.md", &modify), PathKind::Noise);
         assert_eq!(kind("RELNOTES.md", &remove), PathKind::Report);
         assert_eq!(kind(".relnotes.toml", &modify), PathKind::Config);
+        // The vault's app settings are config too (SPEC §11).
+        assert_eq!(kind("logseq/config.edn", &modify), PathKind::Config);
+        assert_eq!(kind(".obsidian/templates.json", &modify), PathKind::Config);
+        assert_eq!(kind(".obsidian/workspace.json", &modify), PathKind::Noise);
         assert_eq!(kind("sub", &modify), PathKind::Folder);
         assert_eq!(
             kind("gone", &EventKind::Remove(RemoveKind::Folder)),

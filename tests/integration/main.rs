@@ -12,6 +12,10 @@
 //! - `nasty`: `fixtures/nasty`, broken pipes, random notes.
 //! - `readonly`: unreadable files and folders, a read-only checkout.
 //! - `walk`: which files are notes, symlinks and loops.
+//! - `vaults11`: Obsidian vaults and Logseq graphs (SPEC v1.1): the root's
+//!   markers, notice and refusal, backups and templates never read, `init`
+//!   fitting the vault, `check` on missing person pages, and the answers of
+//!   `fixtures/obsidian` and `fixtures/logseq`.
 //! - `cache`: the index lives in the cache and never gives stale answers.
 //! - `watch`: the daemon on a real temp folder: editors' save patterns,
 //!   bursts, signals, the lock, `on_due`, the root going away.
@@ -30,6 +34,7 @@ mod nasty;
 mod readonly;
 mod util;
 mod vault;
+mod vaults11;
 mod walk;
 mod watch;
 
