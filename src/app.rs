@@ -39,26 +39,22 @@ fn style(cli: &Cli, terminal: bool) -> Style {
     Style { color }
 }
 
-fn format_for(cli: &Cli, default: Format, allowed: &[Format], cmd: &str) -> Result<Format, Error> {
-    let f = cli.format.unwrap_or(default);
-    if allowed.contains(&f) {
-        Ok(f)
-    } else {
-        let names: Vec<&str> = allowed.iter().map(|f| format_name(*f)).collect();
-        Err(Error::Usage(format!(
-            "`{cmd}` does not write --format {}; use one of: {}",
-            format_name(f),
-            names.join(", ")
-        )))
-    }
+/// The format this run writes: `--format` (already checked against the
+/// command's formats when the flags were parsed), else the command's
+/// default.
+fn format_of(cli: &Cli) -> Format {
+    cli.format
+        .or_else(|| cli.command.formats().first().copied())
+        .unwrap_or(Format::Text)
 }
 
-fn format_name(f: Format) -> &'static str {
-    match f {
-        Format::Text => "text",
-        Format::Md => "md",
-        Format::Json => "json",
-        Format::Ics => "ics",
+/// Where `index --check` says what it verified: stdout, unless stdout
+/// carries JSON (then stderr, so the JSON stays one document).
+fn check_out<'a>(cli: &Cli, ctx: &'a mut Ctx<'_>) -> &'a mut dyn Write {
+    if format_of(cli) == Format::Json {
+        ctx.err
+    } else {
+        ctx.out
     }
 }
 
@@ -126,8 +122,20 @@ fn fallback_root(root: &Path, err: &mut dyn Write) -> Result<(), Error> {
 /// Runs one command. Errors that stop it are returned; problems in the
 /// notes are reported and the work goes on.
 pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
-    if let Command::Init = cli.command {
-        return init(cli, ctx);
+    match &cli.command {
+        Command::Init => return init(cli, ctx),
+        Command::Completions { shell } => {
+            let mut cmd = crate::cli::documented();
+            clap_complete::generate(*shell, &mut cmd, "relnotes", &mut ctx.out);
+            return Ok(Exit::Success);
+        }
+        Command::Man => {
+            clap_mangen::Man::new(crate::cli::documented())
+                .render(&mut ctx.out)
+                .map_err(io_err)?;
+            return Ok(Exit::Success);
+        }
+        _ => {}
     }
     let (root, cfg) = match open_root(cli, ctx.err) {
         // A bad config is one of the errors `check` reports (SPEC §7).
@@ -190,37 +198,23 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
                 let verified = src.verify(&root, &cfg, today, &mut note_to(ctx.err));
                 if let Some(n) = verified {
                     writeln!(
-                        ctx.out,
+                        check_out(cli, ctx),
                         "check: {n} checksummed rows and chunks verified, all match"
                     )
                     .map_err(io_err)?;
                 }
             }
-            return index_stats(&root, &cfg, &mut src, today, ctx);
+            return index_stats(cli, &root, &cfg, &mut src, today, ctx);
         }
         _ => {}
     }
     for d in src.stderr_diags() {
         writeln!(ctx.err, "relnotes: {d}").map_err(io_err)?;
     }
-    let all = [Format::Text, Format::Md, Format::Json];
-    let (format, output) = match &cli.command {
-        Command::People => (format_for(cli, Format::Text, &all, "people")?, None),
-        Command::Show { .. } => (format_for(cli, Format::Text, &all, "show")?, None),
-        Command::Due { .. } => (format_for(cli, Format::Text, &all, "due")?, None),
-        Command::Report { output } => (
-            format_for(
-                cli,
-                Format::Md,
-                &[Format::Md, Format::Text, Format::Json],
-                "report",
-            )?,
-            output.as_ref(),
-        ),
-        _ => (
-            format_for(cli, Format::Json, &[Format::Json, Format::Ics], "export")?,
-            None,
-        ),
+    let format = format_of(cli);
+    let output = match &cli.command {
+        Command::Report { output } => output.as_ref(),
+        _ => None,
     };
     let base = output.map_or_else(String::new, |p| output::link_base(&root, p));
     // The answer is rendered into a buffer, or taken from the index's store
@@ -252,9 +246,13 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
                 src.vault(&root, &cfg, today, &mut note_to(ctx.err));
             }
             src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
+            let last = last_touches(cli, &root, &cfg, today, &mut src, ctx.err);
             lap.done("load what answers are made from");
             let (ledger, vault) = src.loaded();
-            let answers = Answers::new(ledger, &cfg, today);
+            let mut answers = Answers::new(ledger, &cfg, today);
+            if let Some(last) = last {
+                answers = answers.with_last(last);
+            }
             lap.done("answers");
             render_answer(
                 cli,
@@ -295,7 +293,7 @@ fn check(
     today: NaiveDate,
     ctx: &mut Ctx<'_>,
 ) -> Result<Exit, Error> {
-    let f = format_for(cli, Format::Text, &[Format::Text, Format::Json], "check")?;
+    let f = format_of(cli);
     src.vault(root, cfg, today, &mut note_to(ctx.err));
     let file_diags = src.file_diags.clone();
     let vault = src.vault(root, cfg, today, &mut note_to(ctx.err));
@@ -316,7 +314,13 @@ fn check(
     if diags.is_empty() {
         writeln!(ctx.err, "relnotes: no problems found").map_err(io_err)?;
     } else {
-        writeln!(ctx.err, "relnotes: {n_err} error(s), {n_warn} warning(s)").map_err(io_err)?;
+        writeln!(
+            ctx.err,
+            "relnotes: {}, {}",
+            render::count(n_err, "error", "errors"),
+            render::count(n_warn, "warning", "warnings")
+        )
+        .map_err(io_err)?;
     }
     Ok(if errors {
         Exit::Problems
@@ -349,7 +353,68 @@ fn allow(root: &Path, cfg: &Config, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     Ok(Exit::Success)
 }
 
+/// What `index` prints: where the index is and what the sync did (JSON
+/// with `--format json`; fields may be added, never renamed).
+#[derive(serde::Serialize)]
+struct IndexStats {
+    /// The index file, or `null` when answering from memory.
+    index: Option<PathBuf>,
+    seen: usize,
+    parsed: usize,
+    unchanged: usize,
+    rehashed: usize,
+    removed: usize,
+    skipped: usize,
+    /// Every note was parsed again.
+    full_parse: bool,
+    /// People were resolved again from every note's facts.
+    rederived: bool,
+    people: usize,
+    interactions: u32,
+    reminders: usize,
+    sync_ms: u128,
+    peak_memory_mib: Option<u64>,
+}
+
+impl IndexStats {
+    fn text(&self) -> String {
+        let location = self.index.as_ref().map_or_else(
+            || "(none: answered from memory)".to_string(),
+            |p| p.display().to_string(),
+        );
+        let mut text = format!("index: {location}\n");
+        let _ = writeln!(
+            text,
+            "files: {} seen, {} parsed, {} unchanged, {} re-hashed, {} removed, {} skipped{}",
+            self.seen,
+            self.parsed,
+            self.unchanged,
+            self.rehashed,
+            self.removed,
+            self.skipped,
+            if self.full_parse {
+                " (full parse)"
+            } else if self.rederived {
+                " (people re-resolved)"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(
+            text,
+            "people: {}, interactions: {}, reminders: {}",
+            self.people, self.interactions, self.reminders
+        );
+        let _ = writeln!(text, "sync: {} ms", self.sync_ms);
+        if let Some(peak) = self.peak_memory_mib {
+            let _ = writeln!(text, "peak memory: {peak} MiB");
+        }
+        text
+    }
+}
+
 fn index_stats(
+    cli: &Cli,
     root: &Path,
     cfg: &Config,
     src: &mut Source,
@@ -359,43 +424,57 @@ fn index_stats(
     // Loading the ledger may rebuild a damaged index: ask for it first.
     src.ledger(root, cfg, today, &mut note_to(ctx.err));
     let st = src.stats;
-    let location = src.location().map_or_else(
-        || "(none: answered from memory)".to_string(),
-        |p| p.display().to_string(),
-    );
+    let index = src.location();
     let ledger = src.ledger(root, cfg, today, &mut note_to(ctx.err));
     let a = Answers::new(ledger, cfg, today);
-    let interactions: u32 = a.people.iter().map(|p| p.interactions).sum();
-    let reminders = a.reminders().len();
-    let mut text = format!("index: {location}\n");
-    let _ = writeln!(
-        text,
-        "files: {} seen, {} parsed, {} unchanged, {} re-hashed, {} removed, {} skipped{}",
-        st.seen,
-        st.parsed,
-        st.unchanged,
-        st.rehashed,
-        st.removed,
-        st.skipped,
-        if st.full {
-            " (full parse)"
-        } else if st.rederived {
-            " (people re-resolved)"
-        } else {
-            ""
-        }
-    );
-    let _ = writeln!(
-        text,
-        "people: {}, interactions: {interactions}, reminders: {reminders}",
-        a.people.len()
-    );
-    let _ = writeln!(text, "sync: {} ms", st.millis);
-    if let Some(peak) = peak_memory_kib() {
-        let _ = writeln!(text, "peak memory: {} MiB", peak / 1024);
+    let stats = IndexStats {
+        index,
+        seen: st.seen,
+        parsed: st.parsed,
+        unchanged: st.unchanged,
+        rehashed: st.rehashed,
+        removed: st.removed,
+        skipped: st.skipped,
+        full_parse: st.full,
+        rederived: st.rederived,
+        people: a.people.len(),
+        interactions: a.people.iter().map(|p| p.interactions).sum(),
+        reminders: a.reminders().len(),
+        sync_ms: st.millis,
+        peak_memory_mib: peak_memory_kib().map(|k| k / 1024),
+    };
+    match format_of(cli) {
+        Format::Json => render::json::write(ctx.out, &stats),
+        _ => ctx.out.write_all(stats.text().as_bytes()),
     }
-    ctx.out.write_all(text.as_bytes()).map_err(io_err)?;
+    .map_err(io_err)?;
     Ok(Exit::Success)
+}
+
+/// Everyone's last interaction, for the commands whose keep-in-touch
+/// reminders carry it (`report`, `due`, `export`), when anyone has a
+/// cadence: it needs every entry, which the ledger alone does not hold.
+fn last_touches(
+    cli: &Cli,
+    root: &Path,
+    cfg: &Config,
+    today: NaiveDate,
+    src: &mut Source,
+    err: &mut dyn Write,
+) -> Option<std::collections::BTreeMap<String, crate::query::LastTouch>> {
+    if !matches!(
+        cli.command,
+        Command::Report { .. } | Command::Due { .. } | Command::Export
+    ) {
+        return None;
+    }
+    let wanted =
+        Answers::new(src.ledger(root, cfg, today, &mut note_to(err)), cfg, today).wants_last();
+    if !wanted {
+        return None;
+    }
+    let vault = src.vault(root, cfg, today, &mut note_to(err));
+    Some(crate::query::last_touches(vault, today))
 }
 
 /// Renders the answer of a reading command into `out`. `vault` is there
@@ -472,7 +551,9 @@ fn render_answer(
         | Command::Index { .. }
         | Command::Check
         | Command::Watch { .. }
-        | Command::Allow => {}
+        | Command::Allow
+        | Command::Completions { .. }
+        | Command::Man => {}
     }
     Ok(())
 }

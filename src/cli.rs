@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::dates::Dur;
 use crate::render::Format;
@@ -41,12 +41,17 @@ pub struct Cli {
     #[arg(long, global = true, env = "RELNOTES_INDEX", value_name = "PATH")]
     pub index: Option<PathBuf>,
 
-    /// Pin today's date (YYYY-MM-DD) so output can be reproduced
-    #[arg(long, global = true, env = "RELNOTES_TODAY", value_name = "DATE", value_parser = parse_today)]
+    /// Pin today's date (YYYY-MM-DD) so output can be reproduced [env:
+    /// RELNOTES_TODAY]
+    #[arg(long, global = true, value_name = "DATE", value_parser = parse_today)]
     pub today: Option<NaiveDate>,
 
-    /// Output format [default: md for report, json for export, else text]
-    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    /// Output format; each command has its own (see its --help, "Formats")
+    #[arg(long = "format", global = true, value_name = "FORMAT")]
+    format_arg: Option<String>,
+
+    /// `--format`, checked against the command's formats by [`Cli::parse_checked`].
+    #[arg(skip)]
     pub format: Option<Format>,
 
     /// When to colour text output
@@ -67,8 +72,10 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented .relnotes.toml at the notes root (never overwrites)
+    #[command(after_help = INIT_EXAMPLES)]
     Init,
     /// Bring the index up to date and print where it is and what it holds
+    #[command(after_help = INDEX_EXAMPLES)]
     Index {
         /// Start from nothing: parse every note again
         #[arg(long)]
@@ -81,19 +88,23 @@ pub enum Command {
     },
     /// The report: due now, who haven't I helped lately, open commitments,
     /// upcoming, give and take
+    #[command(after_help = REPORT_EXAMPLES)]
     Report {
         /// Write the report to FILE atomically instead of stdout
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
     /// One row per person: last contact, last gave, gave/got, cadence, next due
+    #[command(after_help = PEOPLE_EXAMPLES)]
     People,
     /// One person's facts, timeline (newest first) and open commitments
+    #[command(after_help = SHOW_EXAMPLES)]
     Show {
         /// A handle, alias or name (`alice`, `@alice`, "Alice Chen")
         person: String,
     },
     /// Reminders due now (commitments, keep in touch, birthdays)
+    #[command(after_help = DUE_EXAMPLES)]
     Due {
         /// Also list reminders due within this duration (7d, 2w, 1m; a bare
         /// number is days)
@@ -101,12 +112,15 @@ pub enum Command {
         within: Option<Dur>,
     },
     /// Problems in the notes as path:line:col: severity: message
+    #[command(after_help = CHECK_EXAMPLES)]
     Check,
     /// Everything as JSON, or reminders and birthdays as a calendar (ICS)
+    #[command(after_help = EXPORT_EXAMPLES)]
     Export,
     /// Let this root's .relnotes.toml, as it is now, run `on_due` on this
     /// machine (recorded in your own state folder; a changed config needs a
     /// new `allow`)
+    #[command(after_help = ALLOW_EXAMPLES)]
     Allow,
     /// Run in the foreground, keeping the index and the report file current
     /// as notes change, and running `on_due` for reminders as they fall due
@@ -130,7 +144,228 @@ pub enum Command {
         #[arg(short, long, action = clap::ArgAction::Count)]
         verbose: u8,
     },
+    /// Print a shell completion script for relnotes
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) for relnotes
+    #[command(after_help = MAN_EXAMPLES)]
+    Man,
 }
+
+impl Command {
+    /// The formats this command writes, its default first; empty for the
+    /// commands that take no `--format`.
+    pub fn formats(&self) -> &'static [Format] {
+        use Format::{Ics, Json, Md, Text};
+        match self {
+            Command::People | Command::Show { .. } | Command::Due { .. } => &[Text, Md, Json],
+            Command::Report { .. } => &[Md, Text, Json],
+            Command::Check | Command::Index { .. } => &[Text, Json],
+            Command::Export => &[Json, Ics],
+            Command::Init
+            | Command::Allow
+            | Command::Watch { .. }
+            | Command::Completions { .. }
+            | Command::Man => &[],
+        }
+    }
+}
+
+impl Cli {
+    /// Parses the arguments as [`Parser::try_parse_from`] does, then checks
+    /// what clap cannot: `--format` against the command's own formats, and
+    /// `RELNOTES_TODAY` when `--today` is not given. Errors are clap's, so
+    /// they print and exit as every other usage error.
+    pub fn parse_checked<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut cli = Cli::try_parse_from(args)?;
+        if let Some(value) = cli.format_arg.as_deref() {
+            let allowed = cli.command.formats();
+            let found = allowed
+                .iter()
+                .find(|f| f.name().eq_ignore_ascii_case(value.trim()));
+            match found {
+                Some(f) => cli.format = Some(*f),
+                None => return Err(bad_format(&cli.command, value, allowed)),
+            }
+        }
+        if cli.today.is_none() {
+            if let Some(v) = std::env::var_os("RELNOTES_TODAY").filter(|v| !v.is_empty()) {
+                let v = v.to_string_lossy();
+                let day = parse_today(&v).map_err(|e| {
+                    Cli::command().error(
+                        clap::error::ErrorKind::ValueValidation,
+                        format!("environment variable RELNOTES_TODAY: {e}"),
+                    )
+                })?;
+                cli.today = Some(day);
+            }
+        }
+        Ok(cli)
+    }
+}
+
+/// A clap error for a `--format` the command does not have, listing only
+/// the ones it has (or saying it takes none).
+fn bad_format(command: &Command, value: &str, allowed: &[Format]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let mut root = Cli::command();
+    root.build();
+    let name = command_name(command);
+    let sub = root.find_subcommand_mut(name);
+    let (usage, cmd) = match sub {
+        Some(c) => (c.render_usage(), c.clone()),
+        None => (root.render_usage(), root.clone()),
+    };
+    let kind = if allowed.is_empty() {
+        ErrorKind::UnknownArgument
+    } else {
+        ErrorKind::InvalidValue
+    };
+    let mut e = clap::Error::new(kind).with_cmd(&cmd);
+    if allowed.is_empty() {
+        e.insert(
+            ContextKind::InvalidArg,
+            ContextValue::String("--format".into()),
+        );
+    } else {
+        e.insert(
+            ContextKind::InvalidArg,
+            ContextValue::String("--format <FORMAT>".into()),
+        );
+        e.insert(
+            ContextKind::InvalidValue,
+            ContextValue::String(value.to_string()),
+        );
+        e.insert(
+            ContextKind::ValidValue,
+            ContextValue::Strings(allowed.iter().map(|f| f.name().to_string()).collect()),
+        );
+    }
+    e.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
+    e
+}
+
+/// The name a command is spelled with on the command line.
+pub fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Init => "init",
+        Command::Index { .. } => "index",
+        Command::Report { .. } => "report",
+        Command::People => "people",
+        Command::Show { .. } => "show",
+        Command::Due { .. } => "due",
+        Command::Check => "check",
+        Command::Export => "export",
+        Command::Allow => "allow",
+        Command::Watch { .. } => "watch",
+        Command::Completions { .. } => "completions",
+        Command::Man => "man",
+    }
+}
+
+/// The clap command with `--format`'s every value listed, for shell
+/// completions and the man page (parsing checks them per command).
+pub fn documented() -> clap::Command {
+    Cli::command().mut_arg("format_arg", |a| {
+        a.value_parser(["text", "md", "json", "ics"])
+    })
+}
+
+const INIT_EXAMPLES: &str = "\
+Examples:
+  relnotes init                     write .relnotes.toml in the notes root
+  relnotes --dir ~/notes init       in another folder
+
+It fits the file to the vault it finds (an Obsidian or Logseq people folder,
+template folders to exclude) and never overwrites an existing one.";
+
+const ALLOW_EXAMPLES: &str = "\
+Examples:
+  relnotes allow                    let this root's on_due run on this machine
+  relnotes --dir ~/notes allow      for another notes folder
+
+Run it again after the config changes: a changed .relnotes.toml runs no hook
+until it is allowed.";
+
+const INDEX_EXAMPLES: &str = "\
+Examples:
+  relnotes index                    bring the index up to date; print its stats
+  relnotes index --rebuild          parse every note again
+  relnotes index --format json      the stats as JSON
+  relnotes index --check            also verify every checksum in the index
+
+Formats: text (default), json.";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  relnotes report                          the Markdown report on stdout
+  relnotes report --output RELNOTES.md     write it atomically to a file
+  relnotes report --format json            every row, no limit (for scripts)
+  relnotes --today 2026-11-23 report       the report as it was on that day
+
+Each list shows at most `report_limit` rows (config, default 25), then how
+many more there are. Formats: md (default), text, json.";
+
+const PEOPLE_EXAMPLES: &str = "\
+Examples:
+  relnotes people                          one aligned row per person
+  relnotes people --format md              a Markdown table
+  relnotes people --format json | jq .     the stable JSON interface
+
+Formats: text (default), md, json.";
+
+const SHOW_EXAMPLES: &str = "\
+Examples:
+  relnotes show alice                      by handle
+  relnotes show \"Alice Chen\"               by name or alias
+  relnotes show @alice --format json       timeline and commitments as JSON
+
+Formats: text (default), md, json.";
+
+const DUE_EXAMPLES: &str = "\
+Examples:
+  relnotes due                             reminders due today or overdue
+  relnotes due --within 7d                 and those due in the next week
+  relnotes due --format json               with the last interaction of each
+                                           keep-in-touch reminder
+
+Formats: text (default), md, json.";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  relnotes check                           path:line:col: severity: message
+  relnotes check --format json             the same as a JSON list
+
+Exit 1 when there are errors (warnings alone exit 0). Formats: text
+(default), json.";
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  relnotes export > relnotes.json          everything as JSON
+  relnotes export --format ics > relnotes.ics
+                                           reminders and birthdays as a calendar
+
+The calendar has an alarm on each reminder's day at the config's `alarm`
+(default 09:00). Formats: json (default), ics.";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  relnotes completions bash > ~/.local/share/bash-completion/completions/relnotes
+  relnotes completions zsh > ~/.zfunc/_relnotes     (with fpath+=~/.zfunc)
+  relnotes completions fish > ~/.config/fish/completions/relnotes.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  relnotes man > ~/.local/share/man/man1/relnotes.1
+  relnotes man | man -l -";
 
 const WATCH_EXAMPLES: &str = "\
 Examples:
@@ -167,6 +402,34 @@ mod tests {
         let b = Cli::try_parse_from(["relnotes", "people", "--today", "2026-11-23"]).unwrap();
         assert_eq!(a.today, b.today);
         assert!(a.today.is_some());
+    }
+
+    #[test]
+    fn spec7_format_is_checked_against_the_commands_formats() {
+        let ok = |args: &[&str]| Cli::parse_checked(args.iter().copied()).map(|c| c.format);
+        assert_eq!(
+            ok(&["relnotes", "--format", "json", "people"]).unwrap(),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            ok(&["relnotes", "export", "--format", "ics"]).unwrap(),
+            Some(Format::Ics)
+        );
+        assert_eq!(ok(&["relnotes", "due"]).unwrap(), None);
+        let err = ok(&["relnotes", "--format", "ics", "people"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+        let text = err.render().to_string();
+        assert!(text.contains("[possible values: text, md, json]"), "{text}");
+        assert!(text.contains("Usage: relnotes people"), "{text}");
+        let err = ok(&["relnotes", "init", "--format", "ics"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+        assert!(err.render().to_string().contains("'--format'"));
+        for c in Cli::command().get_subcommands() {
+            let args = ["relnotes", c.get_name()];
+            if let Ok(cli) = Cli::try_parse_from(args) {
+                assert_eq!(command_name(&cli.command), c.get_name());
+            }
+        }
     }
 
     #[test]

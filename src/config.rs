@@ -17,6 +17,38 @@ use crate::parse::ParseOptions;
 /// The config file's name, at the notes root.
 pub const FILE_NAME: &str = ".relnotes.toml";
 
+/// Rows per report section unless `report_limit` says otherwise.
+pub const DEFAULT_REPORT_LIMIT: usize = 25;
+/// 09:00, in minutes after midnight.
+pub const DEFAULT_ALARM: u32 = 9 * 60;
+
+/// A file the daemon writes (`report`, `calendar`): a path relative to the
+/// root that stays below it.
+fn root_relative(text: &str) -> Option<String> {
+    let rel = text.trim().trim_start_matches("./").to_string();
+    let bad = rel.is_empty() || rel.starts_with('/') || rel.split('/').any(|p| p == "..");
+    (!bad).then_some(rel)
+}
+
+/// `HH:MM` (24-hour) as minutes after midnight; `""` is no alarm.
+fn parse_alarm(text: &str) -> Result<Option<u32>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let bad = || format!("`{t}` is not a time of day as HH:MM (09:00), or \"\" for none");
+    let (h, m) = t.split_once(':').ok_or_else(bad)?;
+    let two_digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !(matches!(h.len(), 1 | 2) && h.bytes().all(|b| b.is_ascii_digit()) && two_digits(m)) {
+        return Err(bad());
+    }
+    let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    Ok(Some(h * 60 + m))
+}
+
 /// A config problem: the file, the 1-based line, and what is wrong.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}:{line}: {message}")]
@@ -36,6 +68,9 @@ struct RawConfig {
     active_window: Option<Spanned<String>>,
     birthday_notice: Option<Spanned<String>>,
     report: Option<Spanned<String>>,
+    report_limit: Option<Spanned<i64>>,
+    calendar: Option<Spanned<String>>,
+    alarm: Option<Spanned<String>>,
     on_due: Option<String>,
     kinds: Option<RawKinds>,
     cadence: Option<BTreeMap<String, Spanned<String>>>,
@@ -70,6 +105,13 @@ pub struct Config {
     pub birthday_notice: Dur,
     /// The report file, relative to the root.
     pub report: Option<String>,
+    /// Rows per list section of the report (SPEC §8 ⟨1.2⟩); 0 is no limit.
+    pub report_limit: usize,
+    /// The daemon's calendar file, relative to the root.
+    pub calendar: Option<String>,
+    /// Minutes after midnight (local) of a reminder's day for its calendar
+    /// alarm; `None` for no alarm.
+    pub alarm: Option<u32>,
     pub on_due: Option<String>,
     /// Cadence by circle (lower case); `default` for everyone else.
     pub cadence: BTreeMap<String, Cadence>,
@@ -91,6 +133,9 @@ impl Default for Config {
             active_window: Dur::days(365),
             birthday_notice: Dur::days(7),
             report: None,
+            report_limit: DEFAULT_REPORT_LIMIT,
+            calendar: None,
+            alarm: Some(DEFAULT_ALARM),
             on_due: None,
             cadence: BTreeMap::new(),
             aliases: BTreeMap::new(),
@@ -212,14 +257,37 @@ impl Config {
         }
         cfg.follow_symlinks = raw.follow_symlinks.unwrap_or(false);
         if let Some(r) = &raw.report {
-            let rel = r.get_ref().trim().trim_start_matches("./").to_string();
-            if rel.is_empty() || rel.starts_with('/') || rel.split('/').any(|p| p == "..") {
-                return Err(err(
+            let rel = root_relative(r.get_ref()).ok_or_else(|| {
+                err(
                     r.span().start,
                     "`report` must be a file path relative to the root".into(),
-                ));
-            }
+                )
+            })?;
             cfg.report = Some(rel);
+        }
+        if let Some(c) = &raw.calendar {
+            let rel = root_relative(c.get_ref()).ok_or_else(|| {
+                err(
+                    c.span().start,
+                    "`calendar` must be a file path relative to the root".into(),
+                )
+            })?;
+            cfg.calendar = Some(rel);
+        }
+        if let Some(n) = &raw.report_limit {
+            cfg.report_limit = usize::try_from(*n.get_ref()).map_err(|_| {
+                err(
+                    n.span().start,
+                    format!(
+                        "`report_limit`: {} is not a number of rows (0 for no limit)",
+                        n.get_ref()
+                    ),
+                )
+            })?;
+        }
+        if let Some(a) = &raw.alarm {
+            cfg.alarm = parse_alarm(a.get_ref())
+                .map_err(|e| err(a.span().start, format!("`alarm`: {e}")))?;
         }
         cfg.on_due = raw.on_due.filter(|s| !s.trim().is_empty());
         if let Some(k) = raw.kinds {
@@ -313,6 +381,16 @@ birthday_notice = "7d"
 # The daemon's report file, relative to the root (example).
 # report = "RELNOTES.md"
 
+# Rows per list section of the report (0: no limit); the JSON report and
+# `export` always have every row.
+report_limit = 25
+
+# The daemon's calendar file, relative to the root (example).
+# calendar = "relnotes.ics"
+
+# The calendar alarm's time on a reminder's day (local, HH:MM); "" for none.
+alarm = "09:00"
+
 # A command run once per due reminder per day by `relnotes watch` (example).
 # on_due = "notify-send relnotes \"$RELNOTES_TEXT\""
 
@@ -347,6 +425,30 @@ mod tests {
         let cfg = load(TEMPLATE).unwrap();
         assert_eq!(cfg.help_window, Dur::days(90));
         assert!(cfg.report.is_none());
+    }
+
+    #[test]
+    fn spec10_report_limit_calendar_and_alarm() {
+        let cfg = load("report_limit = 5\ncalendar = \"./cal/relnotes.ics\"\nalarm = \"7:30\"\n")
+            .unwrap();
+        assert_eq!(cfg.report_limit, 5);
+        assert_eq!(cfg.calendar.as_deref(), Some("cal/relnotes.ics"));
+        assert_eq!(cfg.alarm, Some(7 * 60 + 30));
+        let d = Config::default();
+        assert_eq!((d.report_limit, d.alarm, d.calendar), (25, Some(540), None));
+        assert_eq!(load("alarm = \"\"\n").unwrap().alarm, None);
+        for (src, key, line) in [
+            ("\nreport_limit = -1\n", "report_limit", 2),
+            ("calendar = \"../x.ics\"\n", "calendar", 1),
+            ("calendar = \"/etc/x.ics\"\n", "calendar", 1),
+            ("\n\nalarm = \"24:00\"\n", "alarm", 3),
+            ("alarm = \"9am\"\n", "alarm", 1),
+            ("alarm = \"09:5\"\n", "alarm", 1),
+        ] {
+            let e = load(src).unwrap_err();
+            assert!(e.message.contains(key), "{src}: {}", e.message);
+            assert_eq!(e.line, line, "{src}");
+        }
     }
 
     #[test]

@@ -4,38 +4,20 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use relnotes::app::{run, Ctx};
 use relnotes::cli::{Cli, Command};
 use relnotes::error::{Error, Exit};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_checked(std::env::args_os()) {
         Ok(c) => c,
         Err(e) => {
+            // clap's own message in full: what is wrong, a similar command
+            // or value, the usage line. Help and version are successes.
             use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                let _ = e.print();
-                let code = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                    2
-                } else {
-                    0
-                };
-                return ExitCode::from(code);
-            }
-            // One line, naming the flag and the value.
-            let text = e.render().to_string();
-            let line = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: bad arguments");
-            eprintln!("relnotes: {}", line.trim_start_matches("error: "));
-            return ExitCode::from(Exit::Usage.code());
+            let _ = e.print();
+            let ok = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+            return ExitCode::from(if ok { 0 } else { Exit::Usage.code() });
         }
     };
     // `RUST_LOG=relnotes=debug` shows where a run's time goes; the daemon

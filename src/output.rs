@@ -16,6 +16,21 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// Writes `bytes` to `path` atomically: a temp file in the same folder,
 /// fsync, rename over the target.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_via_temp(path, bytes).map_err(plain)
+}
+
+/// `e` without the temp file's path that `tempfile` adds: a message names
+/// the target the user asked for, not a file they never heard of.
+fn plain(e: io::Error) -> io::Error {
+    // tempfile wraps the OS error as "{error} at path {temp path:?}".
+    let msg = e.to_string();
+    match msg.find(" at path ") {
+        Some(i) if e.get_ref().is_some() => io::Error::new(e.kind(), &msg[..i]),
+        _ => e,
+    }
+}
+
+fn write_via_temp(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -120,6 +135,14 @@ mod tests {
         assert!(write_if_changed(&p, b"one").unwrap());
         assert!(!write_if_changed(&p, b"one").unwrap());
         assert!(write_if_changed(&p, b"two").unwrap());
+    }
+
+    #[test]
+    fn write_atomic_errors_never_name_the_temp_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let e = write_atomic(&tmp.path().join("no/such/r.md"), b"x").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(!e.to_string().contains(TEMP_PREFIX), "{e}");
     }
 
     #[test]

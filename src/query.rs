@@ -5,6 +5,7 @@
 //! passed in.
 
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -118,6 +119,50 @@ pub struct Reminder {
     pub text: String,
     pub file: Option<String>,
     pub line: Option<u32>,
+    /// A keep-in-touch reminder's last interaction with that person
+    /// (SPEC §8 ⟨1.2⟩), when the answers were given it: all `null`s when
+    /// there has been none. Absent for other kinds.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub last: Option<LastFields>,
+}
+
+/// The last interaction with someone: `show`'s first dated timeline item.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LastTouch {
+    pub date: NaiveDate,
+    pub text: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// [`LastTouch`] as a reminder's JSON fields (`null`s without one).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct LastFields {
+    pub last_date: Option<NaiveDate>,
+    pub last_text: Option<String>,
+    pub last_file: Option<String>,
+    pub last_line: Option<u32>,
+}
+
+impl LastFields {
+    fn of(t: Option<&LastTouch>) -> LastFields {
+        t.map_or_else(LastFields::default, |t| LastFields {
+            last_date: Some(t.date),
+            last_text: Some(t.text.clone()),
+            last_file: Some(t.file.clone()),
+            last_line: Some(t.line),
+        })
+    }
+
+    /// The last interaction, if there was one.
+    pub fn touch(&self) -> Option<LastTouch> {
+        Some(LastTouch {
+            date: self.last_date?,
+            text: self.last_text.clone()?,
+            file: self.last_file.clone()?,
+            line: self.last_line?,
+        })
+    }
 }
 
 /// An open task with someone (SPEC §5), dated or not.
@@ -191,6 +236,9 @@ pub struct Answers<'l> {
     pub today: NaiveDate,
     /// Sorted by handle (the ledger's order).
     pub people: Vec<PersonRow>,
+    /// Each person's last interaction, when it was looked up
+    /// ([`Answers::with_last`]): keep-in-touch reminders carry it.
+    pub last: Option<BTreeMap<String, LastTouch>>,
 }
 
 /// A person's row as of `today`: their interactions up to today (plans for
@@ -231,7 +279,22 @@ impl<'l> Answers<'l> {
             cfg,
             today,
             people,
+            last: None,
         }
+    }
+
+    /// These answers with each person's last interaction (from
+    /// [`last_touches`]), so keep-in-touch reminders carry it.
+    #[must_use]
+    pub fn with_last(mut self, last: BTreeMap<String, LastTouch>) -> Self {
+        self.last = Some(last);
+        self
+    }
+
+    /// Whether anyone has a keep-in-touch cadence: only then is the last
+    /// interaction worth looking up.
+    pub fn wants_last(&self) -> bool {
+        self.people.iter().any(|p| p.cadence.is_some())
     }
 
     pub fn person(&self, handle: &str) -> Option<&PersonRow> {
@@ -274,6 +337,7 @@ impl<'l> Answers<'l> {
                     text: c.text,
                     file: Some(c.file),
                     line: Some(c.line),
+                    last: None,
                 })
             })
             .collect();
@@ -297,6 +361,7 @@ impl<'l> Answers<'l> {
                     text,
                     file: None,
                     line: None,
+                    last: self.last.as_ref().map(|m| LastFields::of(m.get(&r.handle))),
                 });
             }
             let next = r
@@ -313,6 +378,7 @@ impl<'l> Answers<'l> {
                     text: format!("birthday of @{}", r.handle),
                     file: None,
                     line: None,
+                    last: None,
                 });
             }
         }
@@ -426,6 +492,101 @@ impl<'l> Answers<'l> {
     }
 }
 
+/// Sorts commitments most urgent first (SPEC §8 ⟨1.2⟩): by due date,
+/// undated last; then by entry date (oldest first, none last); then file
+/// and line.
+pub fn by_urgency(rows: &mut [Commitment]) {
+    rows.sort_by(|a, b| {
+        let key = |c: &Commitment| (c.due.is_none(), c.due, c.date.is_none(), c.date);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| (&a.file, a.line).cmp(&(&b.file, b.line)))
+    });
+}
+
+/// Gave and got in one calendar month.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Month {
+    pub year: i32,
+    /// 1–12.
+    pub month: u32,
+    pub gave: u32,
+    pub got: u32,
+}
+
+impl<'l> Answers<'l> {
+    /// Gave and got per calendar month for the `n` months up to and
+    /// including today's, oldest first; entries after today are plans and
+    /// do not count.
+    pub fn months(&self, n: u32) -> Vec<Month> {
+        use chrono::Datelike;
+        let index = |y: i32, m: u32| i64::from(y) * 12 + i64::from(m) - 1;
+        let last = index(self.today.year(), self.today.month());
+        let first = last - i64::from(n.max(1)) + 1;
+        let mut out: Vec<Month> = (first..=last)
+            .map(|i| Month {
+                year: i32::try_from(i.div_euclid(12)).unwrap_or(0),
+                month: u32::try_from(i.rem_euclid(12) + 1).unwrap_or(1),
+                gave: 0,
+                got: 0,
+            })
+            .collect();
+        let start = out
+            .first()
+            .and_then(|m| NaiveDate::from_ymd_opt(m.year, m.month, 1))
+            .unwrap_or(NaiveDate::MIN);
+        for (day, t) in self.ledger.days.range(start..=self.today) {
+            let at = usize::try_from(index(day.year(), day.month()) - first).unwrap_or(0);
+            if let Some(m) = out.get_mut(at) {
+                m.gave += t.gave;
+                m.got += t.got;
+            }
+        }
+        out
+    }
+}
+
+/// Whether an entry belongs on a timeline: an interaction up to today, or
+/// an undated mention (open and cancelled tasks and plans are not).
+fn on_timeline(t: &Touch<'_>) -> bool {
+    !t.plan && !matches!(t.entry.task, Some(Task::Open | Task::Cancelled))
+}
+
+/// Everyone's last interaction up to today, by handle: the first dated
+/// item of their timeline (newest, then file, then line). One pass over
+/// the vault.
+pub fn last_touches(vault: &Vault, today: NaiveDate) -> BTreeMap<String, LastTouch> {
+    let mut best: BTreeMap<PersonId, (NaiveDate, &str, u32, &str)> = BTreeMap::new();
+    for t in touches(vault, today).filter(on_timeline) {
+        let Some(date) = t.date else { continue };
+        let key = (
+            date,
+            t.note.path.as_str(),
+            t.entry.line,
+            t.entry.text.as_str(),
+        );
+        for &p in &t.people {
+            let slot = best.entry(p).or_insert(key);
+            // Newest first, then the earliest file and line.
+            if (key.0, Reverse(key.1), Reverse(key.2)) > (slot.0, Reverse(slot.1), Reverse(slot.2))
+            {
+                *slot = key;
+            }
+        }
+    }
+    best.into_iter()
+        .map(|(p, (date, file, line, text))| {
+            let touch = LastTouch {
+                date,
+                text: text.to_string(),
+                file: file.to_string(),
+                line,
+            };
+            (vault.handle(p).to_string(), touch)
+        })
+        .collect()
+}
+
 /// One person's timeline, newest first, then file, then line; undated
 /// mentions last.
 pub fn timeline(vault: &Vault, handle: &str, today: NaiveDate) -> Vec<TimelineRow> {
@@ -433,7 +594,7 @@ pub fn timeline(vault: &Vault, handle: &str, today: NaiveDate) -> Vec<TimelineRo
         return Vec::new();
     };
     let mut rows: Vec<TimelineRow> = touches(vault, today)
-        .filter(|t| !t.plan && !matches!(t.entry.task, Some(Task::Open | Task::Cancelled)))
+        .filter(on_timeline)
         .filter(|t| t.people.contains(&id))
         .map(|t| TimelineRow {
             date: t.date,

@@ -1,6 +1,11 @@
 //! Reminders and birthdays as an iCalendar file (RFC 5545): all-day events,
-//! stable UIDs, CRLF lines folded at 75 octets, so a calendar app that
-//! subscribes to it sees the same events until the notes change.
+//! stable UIDs, `DTSTAMP` from today, CRLF lines folded at 75 octets, so a
+//! calendar app that subscribes to it sees the same events until the notes
+//! (or the day) change. Each event has a display alarm at the config's
+//! `alarm` time on its day; a keep-in-touch event's description carries the
+//! last interaction. A calendar with no reminders holds a UTC `VTIMEZONE`,
+//! because RFC 5545 wants at least one component and calendar apps show
+//! nothing for it.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -45,6 +50,41 @@ fn fnv(s: &str) -> u64 {
     })
 }
 
+/// A display alarm `minutes` after the start of the event's day: for an
+/// all-day event that is local time on that day (RFC 5545 §3.8.6.3).
+fn alarm(s: &mut String, minutes: u32, text: &str) {
+    fold(s, "BEGIN:VALARM");
+    fold(s, "ACTION:DISPLAY");
+    fold(s, &format!("DESCRIPTION:{}", escape(text)));
+    let (h, m) = (minutes / 60, minutes % 60);
+    let trigger = match (h, m) {
+        (0, 0) => "PT0S".to_string(),
+        (h, 0) => format!("PT{h}H"),
+        (0, m) => format!("PT{m}M"),
+        (h, m) => format!("PT{h}H{m}M"),
+    };
+    fold(s, &format!("TRIGGER;RELATED=START:{trigger}"));
+    fold(s, "END:VALARM");
+}
+
+/// The component an empty calendar still needs (RFC 5545 §3.6: one or
+/// more): UTC as a time zone, which no app shows as an entry.
+fn empty_component(s: &mut String) {
+    for line in [
+        "BEGIN:VTIMEZONE",
+        "TZID:UTC",
+        "BEGIN:STANDARD",
+        "DTSTART:19700101T000000",
+        "TZOFFSETFROM:+0000",
+        "TZOFFSETTO:+0000",
+        "TZNAME:UTC",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ] {
+        fold(s, line);
+    }
+}
+
 pub fn export(out: &mut dyn Write, a: &Answers<'_>) -> io::Result<()> {
     let mut s = String::new();
     fold(&mut s, "BEGIN:VCALENDAR");
@@ -52,6 +92,7 @@ pub fn export(out: &mut dyn Write, a: &Answers<'_>) -> io::Result<()> {
     fold(&mut s, "PRODID:-//relnotes//relnotes//EN");
     fold(&mut s, "CALSCALE:GREGORIAN");
     let stamp = format!("{}T000000Z", a.today.format("%Y%m%d"));
+    let mut events = 0;
     for r in a.reminders() {
         let key = format!(
             "{}|{}|{}|{}",
@@ -103,9 +144,26 @@ pub fn export(out: &mut dyn Write, a: &Answers<'_>) -> io::Result<()> {
         if let (Some(f), Some(l)) = (&r.file, r.line) {
             let _ = write!(desc, " ({f}:{l})");
         }
+        if let Some(t) = r.last.as_ref().and_then(crate::query::LastFields::touch) {
+            let _ = write!(
+                desc,
+                "\nlast: {} — {} ({}:{})",
+                crate::dates::iso(t.date),
+                t.text,
+                t.file,
+                t.line
+            );
+        }
         fold(&mut s, &format!("DESCRIPTION:{}", escape(&desc)));
         fold(&mut s, &format!("CATEGORIES:{}", r.kind.as_str()));
+        if let Some(minutes) = a.cfg.alarm {
+            alarm(&mut s, minutes, &r.text);
+        }
         fold(&mut s, "END:VEVENT");
+        events += 1;
+    }
+    if events == 0 {
+        empty_component(&mut s);
     }
     fold(&mut s, "END:VCALENDAR");
     out.write_all(s.as_bytes())

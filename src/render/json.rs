@@ -10,7 +10,8 @@ use crate::model::{Diagnostic, Task};
 use crate::query::{Answers, Balance, Commitment, NotHelped, PersonRow, Reminder, TimelineRow};
 use crate::vault::Vault;
 
-fn write(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+/// Pretty JSON and a line end.
+pub fn write(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }

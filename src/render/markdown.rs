@@ -5,9 +5,15 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use chrono::NaiveDate;
+
+use super::count;
 use super::{handles, opt_date, overdue_text};
 use crate::dates::{iso, Dur};
-use crate::query::{Answers, Commitment, PersonRow, Reminder, ReminderKind, TimelineRow};
+use crate::query::{
+    by_urgency, Answers, Commitment, LastFields, LastTouch, PersonRow, Reminder, ReminderKind,
+    TimelineRow,
+};
 use crate::walk::REPORT_MARKER;
 
 /// Days the report looks ahead in "Upcoming".
@@ -119,8 +125,52 @@ fn push_reminder(s: &mut String, base: &str, r: &Reminder) {
         push_link(s, base, f, l);
         s.push(')');
     }
+    if let Some(t) = r.last.as_ref().and_then(LastFields::touch) {
+        push_last(s, base, &t);
+    }
     s.push('\n');
 }
+
+/// Appends ` — last: 2026-11-05 — Lunch (link)`: the last interaction a
+/// keep-in-touch reminder carries.
+fn push_last(s: &mut String, base: &str, t: &LastTouch) {
+    s.push_str(" — last: ");
+    crate::dates::push_iso(s, t.date);
+    s.push_str(" — ");
+    push_esc(s, &t.text);
+    s.push_str(" (");
+    push_link(s, base, &t.file, t.line);
+    s.push(')');
+}
+
+/// Writes at most `limit` rows (0: all) with `item`, then one line saying
+/// how many more there are and where they all are (SPEC §8 ⟨1.2⟩). Every
+/// list section of the report goes through here; `table` for a table,
+/// which needs a blank line before anything that is not a row.
+fn push_limited<T>(
+    s: &mut String,
+    rows: &[T],
+    limit: usize,
+    table: bool,
+    mut item: impl FnMut(&mut String, &T),
+) {
+    let shown = if limit == 0 {
+        rows.len()
+    } else {
+        rows.len().min(limit)
+    };
+    for r in &rows[..shown] {
+        item(s, r);
+    }
+    let more = rows.len() - shown;
+    if more > 0 {
+        s.push_str(if table { "\n" } else { "- " });
+        let _ = writeln!(s, "… and {more} more: {ALL_ROWS}");
+    }
+}
+
+/// Where every row of a shortened section is.
+const ALL_ROWS: &str = "`relnotes report --format json` has them all";
 
 fn reminder_item(base: &str, r: &Reminder) -> String {
     let mut s = String::new();
@@ -159,9 +209,8 @@ fn push_commitment(s: &mut String, base: &str, c: &Commitment) {
 
 pub fn report(out: &mut dyn Write, a: &Answers<'_>, base: &str) -> io::Result<()> {
     let today = a.today;
-    // About two lines per commitment: one under "Open commitments", maybe
-    // one under "Due now".
-    let mut s = String::with_capacity(4096 + a.ledger.tasks.len() * 300);
+    let limit = a.cfg.report_limit;
+    let mut s = String::with_capacity(16 * 1024);
     let _ = writeln!(s, "{REPORT_MARKER}");
     let _ = writeln!(s, "# Relationship report — {}", iso(today));
     let _ = writeln!(s);
@@ -179,67 +228,138 @@ pub fn report(out: &mut dyn Write, a: &Answers<'_>, base: &str) -> io::Result<()
     if due_now.is_empty() {
         let _ = writeln!(s, "Nothing is due.");
     }
-    for r in due_now {
-        push_reminder(&mut s, base, r);
-    }
+    push_limited(&mut s, &due_now, limit, false, |s, r| {
+        push_reminder(s, base, r);
+    });
 
     let _ = writeln!(s, "\n## Who haven't I helped lately\n");
-    let nh = a.not_helped();
-    if nh.is_empty() {
-        let _ = writeln!(s, "Everyone has been helped within {}.", a.cfg.help_window);
-    } else {
-        let _ = writeln!(s, "| Person | Last gave | Last contact | Gave | Got |");
-        let _ = writeln!(s, "| --- | --- | --- | ---: | ---: |");
-        for r in &nh {
-            let person = match a.person(&r.handle).and_then(|p| p.page.as_deref()) {
-                Some(page) => format!("[@{}]({base}{})", esc(&r.handle), url_path(page)),
-                None => format!("@{}", esc(&r.handle)),
-            };
-            let last_gave = r.last_gave.map_or_else(|| "never".to_string(), iso);
-            let _ = writeln!(
-                s,
-                "| {person} | {last_gave} | {} | {} | {} |",
-                opt_date(r.last_contact),
-                r.gave,
-                r.got
-            );
-        }
-    }
+    not_helped(&mut s, a, base);
 
     let _ = writeln!(s, "\n## Open commitments\n");
-    let open = a.commitments();
-    if open.is_empty() {
-        let _ = writeln!(s, "No open commitments.");
-    }
-    for c in &open {
-        push_commitment(&mut s, base, c);
-    }
+    open_commitments(&mut s, a, base);
 
     let _ = writeln!(s, "\n## Upcoming (next {UPCOMING_DAYS} days)\n");
     let upcoming = upcoming(a, &reminders);
     if upcoming.is_empty() {
         let _ = writeln!(s, "Nothing in the next {UPCOMING_DAYS} days.");
     }
-    for r in upcoming {
-        push_reminder(&mut s, base, r);
-    }
+    push_limited(&mut s, &upcoming, limit, false, |s, r| {
+        push_reminder(s, base, r);
+    });
 
+    give_and_take(&mut s, a);
+    out.write_all(s.as_bytes())
+}
+
+/// "Who haven't I helped lately" as a table, in SPEC §6 order.
+fn not_helped(s: &mut String, a: &Answers<'_>, base: &str) {
+    let nh = a.not_helped();
+    if nh.is_empty() {
+        let _ = writeln!(s, "Everyone has been helped within {}.", a.cfg.help_window);
+        return;
+    }
+    let _ = writeln!(s, "| Person | Last gave | Last contact | Gave | Got |");
+    let _ = writeln!(s, "| --- | --- | --- | ---: | ---: |");
+    push_limited(s, &nh, a.cfg.report_limit, true, |s, r| {
+        let person = match a.person(&r.handle).and_then(|p| p.page.as_deref()) {
+            Some(page) => format!("[@{}]({base}{})", esc(&r.handle), url_path(page)),
+            None => format!("@{}", esc(&r.handle)),
+        };
+        let last_gave = r.last_gave.map_or_else(|| "never".to_string(), iso);
+        let _ = writeln!(
+            s,
+            "| {person} | {last_gave} | {} | {} | {} |",
+            opt_date(r.last_contact),
+            r.gave,
+            r.got
+        );
+    });
+}
+
+/// "Open commitments", most urgent first; those opened before the active
+/// window are counted, not listed (SPEC §8 ⟨1.2⟩).
+fn open_commitments(s: &mut String, a: &Answers<'_>, base: &str) {
+    let since = a
+        .cfg
+        .active_window
+        .before(a.today)
+        .unwrap_or(NaiveDate::MIN);
+    let (mut open, old): (Vec<Commitment>, Vec<Commitment>) = a
+        .commitments()
+        .into_iter()
+        .partition(|c| c.date.is_none_or(|d| d >= since));
+    if open.is_empty() && old.is_empty() {
+        let _ = writeln!(s, "No open commitments.");
+    }
+    by_urgency(&mut open);
+    push_limited(s, &open, a.cfg.report_limit, false, |s, c| {
+        push_commitment(s, base, c);
+    });
+    if !old.is_empty() {
+        let _ = writeln!(
+            s,
+            "- {} more opened before {} (older than `active_window`, {}), counted, not listed: {ALL_ROWS}",
+            old.len(),
+            iso(since),
+            a.cfg.active_window
+        );
+    }
+}
+
+/// Months the "Give and take" chart spans.
+pub const CHART_MONTHS: u32 = 12;
+
+/// "Give and take": totals over the window, a chart of the last
+/// [`CHART_MONTHS`] months, and the people asked more than given.
+fn give_and_take(s: &mut String, a: &Answers<'_>) {
     let b = a.balance(BALANCE_DAYS);
     let _ = writeln!(s, "\n## Give and take (last {BALANCE_DAYS} days)\n");
     let _ = writeln!(
         s,
-        "Since {}: gave {} times, got {} times.",
+        "Since {}: gave {}, got {}.",
         iso(b.since),
-        b.gave,
-        b.got
+        count(b.gave as usize, "time", "times"),
+        count(b.got as usize, "time", "times")
     );
+    chart(s, &a.months(CHART_MONTHS));
     if !b.asked_more.is_empty() {
         let _ = writeln!(s, "\nPeople you asked more than you gave:\n");
-        for r in &b.asked_more {
+        push_limited(s, &b.asked_more, a.cfg.report_limit, false, |s, r| {
             let _ = writeln!(s, "- @{}: gave {}, got {}", esc(&r.handle), r.gave, r.got);
-        }
+        });
     }
-    out.write_all(s.as_bytes())
+}
+
+/// A Mermaid `xychart-beta` of gave (bars) and got (a line) per month,
+/// which GitHub, GitLab, Gitea and Obsidian draw; other viewers show the
+/// numbers as text.
+pub fn chart(s: &mut String, months: &[crate::query::Month]) {
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return;
+    };
+    let label = |m: &crate::query::Month| format!("{:04}-{:02}", m.year, m.month);
+    let list = |f: &dyn Fn(&crate::query::Month) -> String| {
+        months.iter().map(f).collect::<Vec<_>>().join(", ")
+    };
+    let top = months
+        .iter()
+        .map(|m| m.gave.max(m.got))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let _ = writeln!(
+        s,
+        "\n_Gave (bars) and got (line) per month, {} to {}:_\n",
+        label(first),
+        label(last)
+    );
+    let _ = writeln!(s, "```mermaid\nxychart-beta");
+    let _ = writeln!(s, "    title \"Gave (bars) and got (line) per month\"");
+    let _ = writeln!(s, "    x-axis [{}]", list(&|m| format!("\"{}\"", label(m))));
+    let _ = writeln!(s, "    y-axis \"Entries\" 0 --> {top}");
+    let _ = writeln!(s, "    bar [{}]", list(&|m| m.gave.to_string()));
+    let _ = writeln!(s, "    line [{}]", list(&|m| m.got.to_string()));
+    let _ = writeln!(s, "```");
 }
 
 /// Reminders after today within the upcoming window; birthdays from today
@@ -330,7 +450,17 @@ pub fn show(
         opt_date(p.last_gave)
     );
     if let (Some(c), Some(d)) = (&p.cadence, p.next_due) {
-        let _ = writeln!(s, "- Cadence {c}, next due {}", iso(d));
+        let _ = write!(s, "- Cadence {c}, next due {}", iso(d));
+        if let Some((t, date)) = timeline.first().and_then(|t| Some((t, t.date?))) {
+            let last = LastTouch {
+                date,
+                text: t.text.clone(),
+                file: t.file.clone(),
+                line: t.line,
+            };
+            push_last(&mut s, base, &last);
+        }
+        s.push('\n');
     }
     let _ = writeln!(s, "\n## Timeline\n");
     for t in timeline {

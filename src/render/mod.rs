@@ -18,6 +18,18 @@ pub enum Format {
     Ics,
 }
 
+impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Md => "md",
+            Format::Json => "json",
+            Format::Ics => "ics",
+        }
+    }
+}
+
 /// Terminal styling: ANSI colour, or nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -74,6 +86,16 @@ pub fn overdue_text(days: i64) -> String {
         d if d > 0 => format!("{d}d overdue"),
         d => format!("in {}d", -d),
     }
+}
+
+/// `1 time`, `2 times`: a count with the right form of its noun.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How many columns `s` takes in a terminal (emoji and CJK take two).
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// `@a, @b`

@@ -2,12 +2,13 @@
 
 use std::io::{self, Write};
 
-use super::{clean, handles, opt_date, overdue_text, Style};
+use super::{clean, handles, opt_date, overdue_text, width, Style};
 use crate::model::Diagnostic;
-use crate::query::{Answers, Commitment, PersonRow, Reminder, TimelineRow};
+use crate::query::{Answers, Commitment, LastFields, PersonRow, Reminder, TimelineRow};
 
 /// Writes rows as aligned columns; the last column is not padded. Widths
-/// count characters, and colour is applied after padding.
+/// are display widths (an emoji or a CJK character takes two columns), and
+/// colour is applied after padding.
 fn table(
     out: &mut dyn Write,
     style: Style,
@@ -15,10 +16,10 @@ fn table(
     rows: &[Vec<String>],
     paint: impl Fn(usize, usize, &str) -> String,
 ) -> io::Result<()> {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
+            widths[i] = widths[i].max(width(c));
         }
     }
     let line = |cells: Vec<String>| -> String {
@@ -26,7 +27,7 @@ fn table(
         let mut s = String::new();
         for (i, c) in cells.into_iter().enumerate() {
             if i + 1 < n {
-                let pad = widths[i].saturating_sub(c.chars().count());
+                let pad = widths[i].saturating_sub(width(&c));
                 s.push_str(&c);
                 s.push_str(&" ".repeat(pad + 2));
             } else {
@@ -44,7 +45,7 @@ fn table(
             .enumerate()
             .map(|(ci, c)| {
                 let pad = if ci + 1 < n {
-                    widths[ci].saturating_sub(c.chars().count())
+                    widths[ci].saturating_sub(width(c))
                 } else {
                     0
                 };
@@ -104,13 +105,26 @@ pub fn reminders(out: &mut dyn Write, style: Style, rows: &[Reminder]) -> io::Re
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
+            let last = r.last.as_ref().and_then(LastFields::touch);
+            let (what, place) = match &last {
+                // The reminder's text already has the date ("last contact
+                // 2026-11-05"); WHERE is the last interaction's line.
+                Some(t) => (
+                    format!("{} — last: {}", clean(&r.text), clean(&t.text)),
+                    location(Some(&t.file), Some(t.line)),
+                ),
+                None => (
+                    clean(&r.text).into_owned(),
+                    location(r.file.as_deref(), r.line),
+                ),
+            };
             vec![
                 crate::dates::iso(r.due),
                 overdue_text(r.overdue_days),
                 r.kind.as_str().to_string(),
                 handles(&r.people),
-                clean(&r.text).into_owned(),
-                location(r.file.as_deref(), r.line),
+                what,
+                place,
             ]
         })
         .collect();
@@ -176,14 +190,22 @@ pub fn show(
         ),
     ));
     if let (Some(c), Some(due), Some(od)) = (&p.cadence, p.next_due, p.overdue_days) {
-        facts.push((
-            "cadence",
-            format!(
-                "every {c}, next {} ({})",
-                crate::dates::iso(due),
-                overdue_text(od)
-            ),
-        ));
+        let mut text = format!(
+            "every {c}, next {} ({})",
+            crate::dates::iso(due),
+            overdue_text(od)
+        );
+        // The last interaction: what a follow-up picks up from.
+        if let Some(t) = timeline.first().filter(|t| t.date.is_some()) {
+            text.push_str(&format!(
+                "; last: {} — {} ({}:{})",
+                opt_date(t.date),
+                clean(&t.text),
+                clean(&t.file),
+                t.line
+            ));
+        }
+        facts.push(("cadence", text));
     }
     let w = facts.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in facts {

@@ -18,6 +18,7 @@ use crate::query::Reminder;
 
 /// The environment a hook sees, besides the JSON on stdin.
 pub fn environment(r: &Reminder) -> Vec<(&'static str, String)> {
+    let last = r.last.clone().unwrap_or_default();
     vec![
         ("RELNOTES_KIND", r.kind.as_str().to_string()),
         (
@@ -32,6 +33,23 @@ pub fn environment(r: &Reminder) -> Vec<(&'static str, String)> {
         (
             "RELNOTES_LINE",
             r.line.map(|l| l.to_string()).unwrap_or_default(),
+        ),
+        // A keep-in-touch reminder's last interaction (empty otherwise).
+        (
+            "RELNOTES_LAST_DATE",
+            last.last_date.map(crate::dates::iso).unwrap_or_default(),
+        ),
+        (
+            "RELNOTES_LAST_TEXT",
+            last.last_text.clone().unwrap_or_default(),
+        ),
+        (
+            "RELNOTES_LAST_FILE",
+            last.last_file.clone().unwrap_or_default(),
+        ),
+        (
+            "RELNOTES_LAST_LINE",
+            last.last_line.map(|l| l.to_string()).unwrap_or_default(),
         ),
     ]
 }
@@ -201,6 +219,7 @@ mod tests {
             text: "Send @alice the plan".into(),
             file: Some("journal/2026-11-20.md".into()),
             line: Some(4),
+            last: None,
         }
     }
 
@@ -226,6 +245,34 @@ mod tests {
             serde_json::from_slice(&std::fs::read(out.with_extension("json")).unwrap()).unwrap();
         assert_eq!(json["kind"], "commitment");
         assert_eq!(json["text"], "Send @alice the plan");
+    }
+
+    #[test]
+    fn spec8_keep_in_touch_hook_environment_has_the_last_interaction() {
+        let mut r = reminder();
+        let get = |r: &Reminder, k: &str| {
+            environment(r)
+                .into_iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v)
+        };
+        assert_eq!(get(&r, "RELNOTES_LAST_TEXT").as_deref(), Some(""));
+        r.last = Some(crate::query::LastFields {
+            last_date: crate::dates::parse_iso("2026-11-05"),
+            last_text: Some("Lunch; moving to Berlin".into()),
+            last_file: Some("j/2026-11-05.md".into()),
+            last_line: Some(3),
+        });
+        assert_eq!(get(&r, "RELNOTES_LAST_DATE").as_deref(), Some("2026-11-05"));
+        assert_eq!(
+            get(&r, "RELNOTES_LAST_TEXT").as_deref(),
+            Some("Lunch; moving to Berlin")
+        );
+        assert_eq!(
+            get(&r, "RELNOTES_LAST_FILE").as_deref(),
+            Some("j/2026-11-05.md")
+        );
+        assert_eq!(get(&r, "RELNOTES_LAST_LINE").as_deref(), Some("3"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Exit codes and error messages (SPEC §7): 0 success, 1 errors found by
 //! `check`, 2 usage or I/O error with a one-line message naming the path,
-//! flag value or config key at fault. Also `init`, which must never
+//! flag value or config key at fault (bad flags: clap's whole message, with
+//! its suggestions and the usage line). Also `init`, which must never
 //! overwrite.
 
 use crate::util::Vault;
@@ -44,11 +45,11 @@ fn dir_that_is_a_file_is_exit_2() {
 fn bad_within_is_exit_2_naming_the_value() {
     let vault = Vault::fixture("vault");
     let run = vault.run(&["due", "--within", "soon"]);
-    run.assert_usage_error();
+    run.assert_clap_error();
     assert!(run.stderr.contains("soon"), "{}", run.stderr);
     for bad in ["-3d", "7x", "d", ""] {
         let run = vault.run(&["due", "--within", bad]);
-        run.assert_usage_error();
+        run.assert_clap_error();
     }
 }
 
@@ -61,7 +62,7 @@ fn impossible_today_is_exit_2() {
             .arg(vault.root())
             .args(["--today", bad, "people"]);
         let run = crate::util::Run::from_command(&mut cmd, format!("--today {bad} people"));
-        run.assert_usage_error();
+        run.assert_clap_error();
         assert!(run.stderr.contains(bad), "{}", run.stderr);
     }
     // The same through the environment.
@@ -71,7 +72,8 @@ fn impossible_today_is_exit_2() {
         .env("RELNOTES_TODAY", "2026-02-30")
         .arg("people");
     let run = crate::util::Run::from_command(&mut cmd, "RELNOTES_TODAY=2026-02-30 people".into());
-    run.assert_usage_error();
+    run.assert_clap_error();
+    assert!(run.stderr.contains("RELNOTES_TODAY"), "{}", run.stderr);
 }
 
 #[test]
@@ -213,8 +215,9 @@ fn ics_is_only_for_export() {
         &["--format", "ics", "show", "alice"],
     ] {
         let run = vault.run(args);
-        run.assert_usage_error();
-        assert!(run.stdout.is_empty());
+        run.assert_clap_error();
+        assert!(run.stderr.contains("[possible values: "), "{}", run.stderr);
+        assert!(!run.stderr.contains(", ics]"), "{}", run.stderr);
     }
 }
 

@@ -192,8 +192,19 @@ fn json_due_keys_match_spec() {
     kinds.sort_unstable();
     kinds.dedup();
     assert_eq!(kinds, ["birthday", "cadence", "commitment"]);
+    // ⟨1.2⟩ A keep-in-touch reminder adds the last interaction.
+    let cadence_keys: Vec<&str> = REMINDER_KEYS
+        .iter()
+        .copied()
+        .chain(["last_date", "last_text", "last_file", "last_line"])
+        .collect();
     for row in rows {
-        assert_eq!(keys(row), sorted(REMINDER_KEYS), "reminder {row}");
+        let want = if row["kind"] == "cadence" {
+            &cadence_keys[..]
+        } else {
+            REMINDER_KEYS
+        };
+        assert_eq!(keys(row), sorted(want), "reminder {row}");
     }
 }
 

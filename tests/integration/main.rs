@@ -10,6 +10,8 @@
 //!   `report --output`, notes never written.
 //! - `errors`: exit codes and one-line messages, `init`.
 //! - `nasty`: `fixtures/nasty`, broken pipes, random notes.
+//! - `people`: the human-scale report, reminders with their context, the
+//!   chart, the calendar's alarms, CLI conventions (issue 10).
 //! - `readonly`: unreadable files and folders, a read-only checkout.
 //! - `walk`: which files are notes, symlinks and loops.
 //! - `vaults11`: Obsidian vaults and Logseq graphs (SPEC v1.1): the root's
@@ -31,6 +33,7 @@ mod faults;
 mod formats;
 mod index;
 mod nasty;
+mod people;
 mod readonly;
 mod util;
 mod vault;

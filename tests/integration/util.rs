@@ -332,6 +332,23 @@ impl Run {
         self
     }
 
+    /// Asserts a usage error as clap reports it: exit 2, clap's whole
+    /// message (what is wrong, then the usage line or where help is),
+    /// nothing on stdout.
+    pub fn assert_clap_error(&self) -> &Run {
+        self.assert_code(2);
+        let whole = self.stderr.contains("Usage: relnotes")
+            || self.stderr.contains("For more information, try '--help'.");
+        assert!(
+            self.stderr.starts_with("error: ") && whole,
+            "`relnotes {}`: expected clap's usage error, got:\n{}",
+            self.args,
+            self.stderr
+        );
+        assert!(self.stdout.is_empty(), "{}", self.stdout);
+        self
+    }
+
     /// Asserts neither stdout nor stderr mentions the temp notes root: paths
     /// in output are relative to the root.
     pub fn assert_no_root(&self, vault: &Vault) -> &Run {
