@@ -938,6 +938,11 @@ fn sigkill_at_random_moments_leaves_an_index_equal_to_a_rebuild() {
 #[test]
 fn report_runs_beside_the_daemon_during_a_burst_all_succeed() {
     let v = vault_with_report(&[("a.md", &asked("alice"))]);
+    // Every one of the 40 commitments listed, the last edit's included.
+    v.write(
+        ".relnotes.toml",
+        "report = \"RELNOTES.md\"\nreport_limit = 0\n",
+    );
     let mut d = Daemon::start(&v, &[]);
     wait_report(&v, "| @alice |");
     let root = v.root().to_path_buf();
