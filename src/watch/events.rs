@@ -68,11 +68,12 @@ impl Pending {
 
 /// Classifies one path of an event of `kind`. `is_watched` says whether a
 /// path is a folder being watched (a removed folder can no longer be
-/// stat'ed); `report` is the report file's path relative to the root.
+/// stat'ed); `published` are the files the daemon writes (report,
+/// calendar), relative to the root.
 pub fn classify(
     root: &Path,
     cfg: &Config,
-    report: Option<&str>,
+    published: &[&str],
     path: &Path,
     kind: &EventKind,
     is_watched: &dyn Fn(&Path) -> bool,
@@ -96,7 +97,7 @@ pub fn classify(
     if is_editor_noise(name) {
         return PathKind::Noise;
     }
-    if report == Some(rel.as_str()) {
+    if published.contains(&rel.as_str()) {
         return if matches!(
             kind,
             EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
@@ -127,7 +128,7 @@ pub fn classify(
 pub fn gather(
     root: &Path,
     cfg: &Config,
-    report: Option<&str>,
+    published: &[&str],
     event: &notify::Event,
     is_watched: &dyn Fn(&Path) -> bool,
     pending: &mut Pending,
@@ -142,7 +143,7 @@ pub fn gather(
         return;
     }
     for path in &event.paths {
-        let kind = classify(root, cfg, report, path, &event.kind, is_watched);
+        let kind = classify(root, cfg, published, path, &event.kind, is_watched);
         tracing::trace!("{:?} {}: {kind:?}", event.kind, path.display());
         match kind {
             PathKind::Noise => continue,
@@ -200,7 +201,7 @@ mod tests {
         let remove = EventKind::Remove(RemoveKind::Any);
         let none = |_: &Path| false;
         let kind = |rel: &str, k: &EventKind| {
-            classify(root, &cfg, Some("RELNOTES.md"), &root.join(rel), k, &none)
+            classify(root, &cfg, &["RELNOTES.md"], &root.join(rel), k, &none)
         };
         assert_eq!(kind("a.md", &modify), PathKind::Note);
         assert_eq!(kind("sub/b.markdown", &modify), PathKind::Note);
@@ -223,14 +224,14 @@ mod tests {
         assert_eq!(kind("gone", &remove), PathKind::Noise);
         let watched = |p: &Path| p.ends_with("gone");
         assert_eq!(
-            classify(root, &cfg, None, &root.join("gone"), &remove, &watched),
+            classify(root, &cfg, &[], &root.join("gone"), &remove, &watched),
             PathKind::Folder
         );
         assert_eq!(
             classify(
                 root,
                 &cfg,
-                None,
+                &[],
                 Path::new("/elsewhere/a.md"),
                 &modify,
                 &none

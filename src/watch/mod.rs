@@ -85,6 +85,8 @@ struct Daemon {
     /// `--report` given on the command line (wins over the config's).
     report_flag: Option<PathBuf>,
     report: Option<Published>,
+    /// The config's `calendar`: the reminders as ICS, kept like the report.
+    calendar: Option<Published>,
     src: Source,
     index_path: PathBuf,
     index_id: Option<(u64, u64)>,
@@ -156,6 +158,7 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
     let mut d = Daemon {
         report_flag: opts.report.clone(),
         report: None,
+        calendar: None,
         src: Source::default(),
         index_path,
         index_id: None,
@@ -174,7 +177,7 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
         root,
     };
     d.configure();
-    if let Some(r) = &d.report {
+    for r in d.report.iter().chain(&d.calendar) {
         let n = r.clean_stale_temps();
         if n > 0 {
             tracing::info!(
@@ -327,6 +330,15 @@ impl Daemon {
             Some(Ok(r)) => Some(r),
             None => None,
         };
+        let calendar = self.cfg.calendar.as_ref();
+        self.calendar = match calendar.map(|rel| Published::new(&self.root, Path::new(rel), true)) {
+            Some(Err(e)) => {
+                tracing::error!("{e}; no calendar file is written");
+                None
+            }
+            Some(Ok(c)) => Some(c),
+            None => None,
+        };
         self.configure_hooks();
     }
 
@@ -401,7 +413,7 @@ impl Daemon {
                             events::gather(
                                 &self.root,
                                 &self.cfg,
-                                self.report.as_ref().and_then(|r| r.rel.as_deref()),
+                                &self.published_rels(),
                                 ev,
                                 &is_watched,
                                 &mut pending,
@@ -449,8 +461,9 @@ impl Daemon {
             if pending.report
                 && self
                     .report
-                    .as_ref()
-                    .is_none_or(|r| std::fs::symlink_metadata(&r.path).is_ok())
+                    .iter()
+                    .chain(&self.calendar)
+                    .all(|r| std::fs::symlink_metadata(&r.path).is_ok())
             {
                 pending.report = false;
             }
@@ -674,24 +687,31 @@ impl Daemon {
             cfg,
             src,
             report,
+            calendar,
             ..
         } = self;
-        let ledger = src.ledger(root, cfg, today, &mut |m| tracing::warn!("{m}"));
-        let answers = Answers::new(ledger, cfg, today);
+        let warn = &mut |m: String| tracing::warn!("{m}");
+        // Keep-in-touch reminders carry the last interaction (report,
+        // calendar, hooks); that needs every entry, only when anyone has a
+        // cadence.
+        let last = Answers::new(src.ledger(root, cfg, today, warn), cfg, today)
+            .wants_last()
+            .then(|| crate::query::last_touches(src.vault(root, cfg, today, warn), today));
+        let (ledger, _) = src.loaded();
+        let mut answers = Answers::new(ledger, cfg, today);
+        if let Some(last) = last {
+            answers = answers.with_last(last);
+        }
         let written = report.as_ref().and_then(|r| {
-            let mut buf = Vec::new();
-            if let Err(e) = crate::render::markdown::report(&mut buf, &answers, &r.base) {
-                tracing::error!("cannot render the report: {e}");
-                return None;
-            }
-            match r.write_if_changed(&buf) {
-                Ok(w) => Some(w),
-                Err(e) => {
-                    tracing::error!("cannot write the report: {e}");
-                    None
-                }
-            }
+            publish(r, "report", |buf| {
+                crate::render::markdown::report(buf, &answers, &r.base)
+            })
         });
+        if let Some(c) = calendar.as_ref() {
+            publish(c, "calendar", |buf| {
+                crate::render::ics::export(buf, &answers)
+            });
+        }
         let due = answers.due(Dur::days(0));
         let n = due.len();
         drop(answers);
@@ -710,6 +730,16 @@ impl Daemon {
             }
         }
         (written, n)
+    }
+
+    /// The published files' paths relative to the root: their own
+    /// rewrites are not changes to the notes.
+    fn published_rels(&self) -> Vec<&str> {
+        self.report
+            .iter()
+            .chain(&self.calendar)
+            .filter_map(|p| p.rel.as_deref())
+            .collect()
     }
 
     /// Forgets that `unrun` reminders fired today: their hook never ran
@@ -773,5 +803,26 @@ mod tests {
         let wait = until_midnight(t);
         assert!(wait <= Duration::from_secs(3600 + 60), "{wait:?}");
         assert!(wait >= Duration::from_secs(59), "{wait:?}");
+    }
+}
+
+/// Renders `what` (the report, the calendar) and writes it if its bytes
+/// changed; whether it was written, `None` when it could not be.
+fn publish(
+    file: &Published,
+    what: &str,
+    render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>,
+) -> Option<bool> {
+    let mut buf = Vec::new();
+    if let Err(e) = render(&mut buf) {
+        tracing::error!("cannot render the {what}: {e}");
+        return None;
+    }
+    match file.write_if_changed(&buf) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::error!("cannot write the {what}: {e}");
+            None
+        }
     }
 }

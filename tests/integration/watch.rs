@@ -1141,3 +1141,54 @@ fn a_note_written_while_the_daemon_starts_is_not_missed() {
     stop(&mut d);
     d.assert_clean_log();
 }
+
+/// The calendar file (config `calendar`): kept current as the report is,
+/// byte for byte what `export --format ics` prints.
+#[test]
+fn the_calendar_file_is_kept_current_like_the_report() {
+    let v = Vault::with_files(&[("todo.md", "- [ ] Send @alice the plan due:2026-11-25\n")]);
+    v.write(
+        ".relnotes.toml",
+        "report = \"RELNOTES.md\"\ncalendar = \"relnotes.ics\"\n",
+    );
+    let calendar = || fs::read_to_string(v.path("relnotes.ics")).unwrap_or_default();
+    let d = Daemon::start(&v, &[]);
+    wait_until("the calendar to hold the commitment", || {
+        calendar().contains("Send @alice the plan")
+    });
+    assert_eq!(calendar(), v.ok(&["export", "--format", "ics"]).stdout);
+    v.write("todo2.md", "- [ ] Call @bob due:2026-11-26\n");
+    wait_until("the calendar to hold the new commitment", || {
+        calendar().contains("Call @bob")
+    });
+    assert_eq!(calendar(), v.ok(&["export", "--format", "ics"]).stdout);
+    // Its own rewrite makes no batch: a change naming no one leaves it be.
+    let first = mtime(&v.path("relnotes.ics"));
+    let n = d.batches();
+    v.write("prose.md", "just prose\n");
+    d.wait_log("batch:", n + 1);
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(d.batches(), n + 1, "{}", d.log());
+    assert_eq!(mtime(&v.path("relnotes.ics")), first);
+    // Deleted by hand: written again.
+    fs::remove_file(v.path("relnotes.ics")).unwrap();
+    wait_until("the calendar to be written again", || {
+        calendar().contains("Call @bob")
+    });
+    d.assert_clean_log();
+}
+
+#[test]
+fn the_calendar_file_is_never_written_through_a_symlink() {
+    let out = tempfile::tempdir().unwrap();
+    let victim = out.path().join("victim.ics");
+    fs::write(&victim, "the owner's file\n").unwrap();
+    let v = Vault::with_files(&[("todo.md", "- [ ] Send @alice the plan due:2026-11-25\n")]);
+    v.write(".relnotes.toml", "calendar = \"cal.ics\"\n");
+    std::os::unix::fs::symlink(&victim, v.path("cal.ics")).unwrap();
+    let mut d = Daemon::start(&v, &[]);
+    d.wait_log("not written", 1);
+    assert!(d.log().contains("symbolic link"), "{}", d.log());
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "the owner's file\n");
+    stop(&mut d);
+}
