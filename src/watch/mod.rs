@@ -789,23 +789,6 @@ fn fired_key(r: &Reminder) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn spec9_wakes_at_local_midnight() {
-        let t = chrono::Local
-            .with_ymd_and_hms(2026, 11, 23, 23, 59, 0)
-            .earliest()
-            .unwrap();
-        let wait = until_midnight(t);
-        assert!(wait <= Duration::from_secs(3600 + 60), "{wait:?}");
-        assert!(wait >= Duration::from_secs(59), "{wait:?}");
-    }
-}
-
 /// Renders `what` (the report, the calendar) and writes it if its bytes
 /// changed; whether it was written, `None` when it could not be.
 fn publish(
@@ -824,5 +807,22 @@ fn publish(
             tracing::error!("cannot write the {what}: {e}");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn spec9_wakes_at_local_midnight() {
+        let t = chrono::Local
+            .with_ymd_and_hms(2026, 11, 23, 23, 59, 0)
+            .earliest()
+            .unwrap();
+        let wait = until_midnight(t);
+        assert!(wait <= Duration::from_secs(3600 + 60), "{wait:?}");
+        assert!(wait >= Duration::from_secs(59), "{wait:?}");
     }
 }
