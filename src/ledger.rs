@@ -200,19 +200,21 @@ pub fn interaction_date(e: &Entry) -> Option<NaiveDate> {
     }
 }
 
-/// Whether an entry can be an interaction: an open or cancelled task is not.
+/// Whether an entry can be an interaction: an open, waiting or cancelled
+/// task is not.
 pub fn interactive(e: &Entry) -> bool {
-    !matches!(e.task, Some(Task::Open | Task::Cancelled))
+    !matches!(e.task, Some(Task::Open | Task::Cancelled | Task::Waiting))
 }
 
 /// Whether a dated, interactive entry on a person page is with that person
 /// though it may name no one (SPEC §4): not a heading, and dated by its own
-/// leading date or its heading, or a done task with a done date.
+/// leading date or journal link, its heading, or a journal link in its
+/// text, or a done task with a done date.
 pub fn with_page_person(e: &Entry) -> bool {
     !e.heading
         && (matches!(
             e.date_source,
-            Some(DateSource::Leading | DateSource::Heading)
+            Some(DateSource::Leading | DateSource::Heading | DateSource::Link)
         ) || (e.task == Some(Task::Done) && e.done.is_some()))
 }
 

@@ -222,6 +222,7 @@ pub fn encode_note(n: &NoteFacts) -> Vec<u8> {
             Some(DateSource::Heading) => 2,
             Some(DateSource::FrontMatter) => 3,
             Some(DateSource::Path) => 4,
+            Some(DateSource::Link) => 5,
         });
         let mut flags = 0;
         for (on, bit) in [(e.heading, HEADING), (e.gave, GAVE), (e.got, GOT)] {
@@ -243,6 +244,7 @@ pub fn encode_note(n: &NoteFacts) -> Vec<u8> {
             Some(Task::Open) => 1,
             Some(Task::Done) => 2,
             Some(Task::Cancelled) => 3,
+            Some(Task::Waiting) => 4,
         });
         w.date(e.due);
         w.date(e.done);
@@ -274,6 +276,7 @@ pub fn decode_note(b: &[u8]) -> Result<NoteFacts> {
             2 => Some(DateSource::Heading),
             3 => Some(DateSource::FrontMatter),
             4 => Some(DateSource::Path),
+            5 => Some(DateSource::Link),
             _ => return Err(CodecError("bad date source")),
         };
         let flags = r.u()?;
@@ -293,6 +296,7 @@ pub fn decode_note(b: &[u8]) -> Result<NoteFacts> {
             1 => Some(Task::Open),
             2 => Some(Task::Done),
             3 => Some(Task::Cancelled),
+            4 => Some(Task::Waiting),
             _ => return Err(CodecError("bad task")),
         };
         entries.push(Entry {

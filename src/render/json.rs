@@ -193,6 +193,7 @@ pub fn export(
                     Task::Open => "open",
                     Task::Done => "done",
                     Task::Cancelled => "cancelled",
+                    Task::Waiting => "waiting",
                 }),
                 due: e.due,
                 done: e.done,

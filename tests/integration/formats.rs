@@ -376,7 +376,7 @@ fn ics_follows_rfc5545_line_rules() {
             assert!(event.contains(field), "event without {field}: {event}");
         }
     }
-    assert!(unfolded.contains("SUMMARY:Send him the CI flake write-up 📅 2026-11-21\r\n"));
+    assert!(unfolded.contains("SUMMARY:Send him the CI flake write-up\r\n"));
 }
 
 /// A birthday on 29 February must still fall on 29 February in leap years;
