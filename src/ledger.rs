@@ -66,9 +66,12 @@ pub struct KeyUse {
     pub link: u32,
 }
 
-/// An open task with someone (SPEC §5).
+/// An open task with someone (SPEC §5): my commitment, or (`waiting`)
+/// what someone owes me.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenTask {
+    /// A waiting task (SPEC §4 ⟨1.1⟩), not a commitment.
+    pub waiting: bool,
     /// Handles, sorted.
     pub people: Vec<String>,
     pub due: Option<NaiveDate>,
@@ -171,7 +174,7 @@ pub fn contribution_with<'a, P: Copy + Ord>(
                 c.days.push((day, e.gave, e.got));
             }
         }
-        if e.task == Some(Task::Open) {
+        if matches!(e.task, Some(Task::Open | Task::Waiting)) {
             let people: Vec<P> = if mentioned.is_empty() {
                 page.into_iter().collect()
             } else {
@@ -221,6 +224,7 @@ pub fn with_page_person(e: &Entry) -> bool {
 /// An open task as the ledger keeps it.
 fn open_task(path: &str, people: Vec<String>, e: &Entry) -> OpenTask {
     OpenTask {
+        waiting: e.task == Some(Task::Waiting),
         people,
         due: e.due,
         date: e.date,
@@ -287,7 +291,9 @@ impl Ledger {
         drop(key_number);
         let resolver = Resolver::new(
             &claims,
-            keys.iter().filter(|(_, u)| u.at > 0).map(|(k, _)| *k),
+            keys.iter()
+                .filter(|(k, u)| u.at > 0 || k.starts_with('@'))
+                .map(|(k, _)| *k),
         );
         // Each key resolved once, as `@key` and as `[[key]]`.
         let resolved: Vec<Option<&str>> = keys
@@ -405,7 +411,7 @@ impl Ledger {
     pub fn at_keys(&self) -> impl Iterator<Item = &str> {
         self.keys
             .iter()
-            .filter(|(_, u)| u.at > 0)
+            .filter(|(k, u)| u.at > 0 || k.starts_with('@'))
             .map(|(k, _)| k.as_str())
     }
 
@@ -521,7 +527,7 @@ pub(crate) mod tests {
             .iter()
             .flat_map(|n| &n.entries)
             .flat_map(|e| &e.mentions)
-            .filter(|m| !m.wikilink)
+            .filter(|m| !m.wikilink || m.key.starts_with('@'))
             .map(|m| m.key.as_str())
     }
 

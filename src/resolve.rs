@@ -177,16 +177,24 @@ pub struct Resolver<'c> {
     claims: &'c Claims,
     /// What a wikilink target may name: page paths and stems, then names.
     link_names: FxHashMap<String, &'c str>,
-    /// Canonical handles someone `@`-mentions.
+    /// Canonical handles someone `@`-mentions (or names by `[[@…]]`).
     mentioned: FxHashSet<String>,
+    /// `[[@Full Name]]` keys (`@full name`) → the handle they name.
+    at_links: FxHashMap<String, String>,
 }
 
 impl<'c> Resolver<'c> {
     /// A resolver for `claims`, where `at_keys` are the `@`-mention keys
-    /// written anywhere in the notes (as written, any number of times).
+    /// written anywhere in the notes (as written, any number of times),
+    /// and the `[[@…]]` link keys (starting with `@`).
     pub fn new<'k>(claims: &'c Claims, at_keys: impl IntoIterator<Item = &'k str>) -> Resolver<'c> {
         let mut mentioned: FxHashSet<String> = FxHashSet::default();
+        let mut at_links: Vec<&str> = Vec::new();
         for k in at_keys {
+            if let Some(name) = k.strip_prefix('@') {
+                at_links.push(name);
+                continue;
+            }
             let c = claims.canonical(k);
             if !mentioned.contains(c) {
                 mentioned.insert(c.to_string());
@@ -210,10 +218,30 @@ impl<'c> Resolver<'c> {
                     .or_insert(&p.handle);
             }
         }
-        Resolver {
+        let mut r = Resolver {
             claims,
             link_names,
             mentioned,
+            at_links: FxHashMap::default(),
+        };
+        r.add_at_links(at_links);
+        r
+    }
+
+    /// `[[@Full Name]]` (SPEC §2 ⟨1.1⟩): the person `Full Name` resolves to,
+    /// else the person whose handle is its slug.
+    fn add_at_links(&mut self, names: Vec<&str>) {
+        let mut found = Vec::with_capacity(names.len());
+        for name in names {
+            let h = match self.resolve_link(name) {
+                Some(h) => h.to_string(),
+                None => self.claims.canonical(&slug(name)).to_string(),
+            };
+            found.push((format!("@{name}"), h));
+        }
+        for (key, h) in found {
+            self.mentioned.insert(h.clone());
+            self.at_links.insert(key, h);
         }
     }
 
@@ -228,6 +256,9 @@ impl<'c> Resolver<'c> {
 
     /// The handle a wikilink target names, if any.
     pub fn resolve_link<'a>(&'a self, target: &'a str) -> Option<&'a str> {
+        if target.starts_with('@') {
+            return self.at_links.get(target).map(String::as_str);
+        }
         if let Some(h) = self.link_names.get(target) {
             return Some(h);
         }

@@ -50,7 +50,7 @@ impl Vault {
                 .iter()
                 .flat_map(|n| &n.entries)
                 .flat_map(|e| &e.mentions)
-                .filter(|m| !m.wikilink)
+                .filter(|m| !m.wikilink || m.key.starts_with('@'))
                 .map(|m| m.key.as_str()),
         );
         // Everyone: a page, or a mention (SPEC §2).
@@ -277,6 +277,42 @@ pub(crate) mod tests {
             ]
         );
         assert!(!v.people.contains_key("project x"));
+    }
+
+    #[test]
+    fn spec2_at_wikilink_names_the_person_it_resolves_to_else_its_slug() {
+        let v = vault(
+            &[
+                ("people/Ali.md", "---\nhandle: ali\nname: Alice Chen\n---\n"),
+                (
+                    "n.md",
+                    "- [[@Alice Chen]]\n- [[@Bob Smith]]\n- [[bob-smith]]\n- [[@Ali]]\n",
+                ),
+            ],
+            &Config::default(),
+        );
+        let one = |h: &str| vec![h.to_string()];
+        assert_eq!(
+            people_of(&v, "n.md"),
+            [one("ali"), one("bob-smith"), one("bob-smith"), one("ali")]
+        );
+    }
+
+    #[test]
+    fn spec2_person_pages_by_tag_and_namespace_resolve() {
+        let v = vault(
+            &[
+                ("notes/Dana Scully.md", "---\ntags: [person]\n---\n"),
+                ("pages/people___Grace Hopper.md", "- bio\n"),
+                ("n.md", "- [[Dana Scully]] and [[people/Grace Hopper]]\n"),
+            ],
+            &Config::default(),
+        );
+        assert_eq!(
+            people_of(&v, "n.md"),
+            [vec!["dana-scully".to_string(), "grace-hopper".to_string()]]
+        );
+        assert_eq!(v.people["dana-scully"].name.as_deref(), Some("Dana Scully"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, PageFacts,
 use crate::resolve::Person;
 
 /// The format of every blob; bump when the layout changes.
-pub const FORMAT: u8 = 2;
+pub const FORMAT: u8 = 3;
 
 /// A blob that does not decode.
 #[derive(Debug, thiserror::Error)]
@@ -398,6 +398,7 @@ pub fn encode_ledger(l: &Ledger) -> Vec<u8> {
     write_days(&mut w, &l.days);
     w.u(l.tasks.len() as u64);
     for t in &l.tasks {
+        w.u(u64::from(t.waiting));
         w.strs(&t.people);
         w.date(t.due);
         w.date(t.date);
@@ -446,6 +447,7 @@ pub fn decode_ledger(b: &[u8]) -> Result<Ledger> {
     l.tasks.reserve(n);
     for _ in 0..n {
         l.tasks.push(OpenTask {
+            waiting: r.u()? != 0,
             people: r.strs()?,
             due: r.date()?,
             date: r.date()?,

@@ -183,7 +183,10 @@ impl NoteParser<'_> {
     /// Turns a collected block into an entry.
     pub(super) fn finish(&mut self, mut b: Block) {
         Self::item_state(&mut b);
-        if b.text.trim().is_empty() {
+        if b.text
+            .trim_matches(|c: char| c.is_whitespace() || c == super::mask::FILLER)
+            .is_empty()
+        {
             return;
         }
         let opaque = opaque_of(&b);
@@ -374,7 +377,10 @@ fn opaque_of(b: &Block) -> Vec<Range<usize>> {
 fn only_separators(text: &str, mut covered: Vec<Range<usize>>) -> bool {
     covered.sort_by_key(|r| r.start);
     let mut at = 0;
-    let sep = |s: &str| s.chars().all(|c| c.is_whitespace() || c == ',' || c == '&');
+    let sep = |s: &str| {
+        s.chars()
+            .all(|c| c.is_whitespace() || c == ',' || c == '&' || c == super::mask::FILLER)
+    };
     for r in covered {
         if r.start > at && !sep(&text[at..r.start]) {
             return false;

@@ -48,17 +48,19 @@ impl Journal {
 
     /// The day a wikilink target names, if it is a journal link.
     pub fn link_date(&self, target: &str) -> Option<NaiveDate> {
-        let t = target.trim();
-        let t = t.rsplit('/').next().unwrap_or(t);
-        if t.len() == 10 {
-            if let Some(d) = crate::dates::parse_iso(t) {
+        let whole = target.trim();
+        if !whole.bytes().any(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let last = whole.rsplit('/').next().unwrap_or(whole);
+        if last.len() == 10 {
+            if let Some(d) = crate::dates::parse_iso(last) {
                 return Some(d);
             }
         }
-        if !t.bytes().any(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        self.titles.iter().find_map(|f| f.parse(t))
+        self.titles
+            .iter()
+            .find_map(|f| f.parse(whole).or_else(|| f.parse(last)))
     }
 
     /// The day of a journal page by the vault's own settings.

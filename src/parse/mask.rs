@@ -12,6 +12,10 @@ use std::borrow::Cow;
 use super::logseq::{self, Planning};
 use super::obsidian;
 
+/// What blanks data that has text after it on its line: an inert ASCII
+/// character (DEL) Markdown reads as text, dropped from the shown text.
+pub const FILLER: char = '\u{7f}';
+
 /// A `key:: value` page property: key lower-cased, value, 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Property {
@@ -64,8 +68,11 @@ enum Top {
 struct Masker {
     bytes: Vec<u8>,
     out: Masked<'static>,
-    fence: Option<(u8, usize)>,
-    comment: bool,
+    /// Code, HTML and math ranges (sorted, from Markdown as written).
+    code: Vec<std::ops::Range<usize>>,
+    /// `%% … %%` comments, outside code, paired in order (an unpaired
+    /// last `%%` is text).
+    comments: Vec<std::ops::Range<usize>>,
     drawer: bool,
     top: Top,
     /// The page properties of a first block, kept only if it is all
@@ -88,13 +95,19 @@ pub fn mask(src: &str, base: usize, first_line: u32) -> Masked<'_> {
     let mut m = Masker {
         bytes: src.as_bytes().to_vec(),
         out: Masked::default(),
-        fence: None,
-        comment: false,
+        code: code_ranges(src, base),
+        comments: Vec::new(),
         drawer: false,
         top: Top::Start,
         block_props: Vec::new(),
         owner: first_line,
     };
+    let opens: Vec<usize> = body
+        .match_indices("%%")
+        .map(|(i, _)| base + i)
+        .filter(|&i| !m.in_code(i))
+        .collect();
+    m.comments = opens.chunks_exact(2).map(|p| p[0]..p[1] + 2).collect();
     let mut at = base;
     for (i, line) in body.split_inclusive('\n').enumerate() {
         let n = first_line + u32::try_from(i).unwrap_or(u32::MAX - first_line);
@@ -113,16 +126,75 @@ pub fn mask(src: &str, base: usize, first_line: u32) -> Masked<'_> {
     }
 }
 
+/// The length of a line's indentation, quote markers and list marker.
+fn container_prefix(line: &str) -> usize {
+    let b = line.as_bytes();
+    let mut i = 0;
+    loop {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'>') {
+            i += 1;
+        }
+        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let marker = match b.get(i + digits) {
+            Some(b'.' | b')') if digits > 0 => digits + 1,
+            Some(b'-' | b'*' | b'+') if digits == 0 => 1,
+            _ => return i,
+        };
+        if !matches!(b.get(i + marker), Some(b' ' | b'\t')) {
+            return i;
+        }
+        i += marker;
+    }
+}
+
+/// Code spans and blocks, HTML and math in `src[base..]`, as absolute
+/// byte ranges sorted by start: masking never reaches into them.
+fn code_ranges(src: &str, base: usize) -> Vec<std::ops::Range<usize>> {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut out = Vec::new();
+    let mut open = None;
+    for (ev, r) in Parser::new_ext(&src[base..], super::markdown_options()).into_offset_iter() {
+        let r = r.start + base..r.end + base;
+        match ev {
+            Event::Code(_)
+            | Event::InlineMath(_)
+            | Event::DisplayMath(_)
+            | Event::InlineHtml(_)
+            | Event::Html(_) => out.push(r),
+            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) => open = Some(r.start),
+            Event::End(TagEnd::CodeBlock | TagEnd::HtmlBlock) => {
+                out.push(open.take().unwrap_or(r.start)..r.end);
+            }
+            _ => {}
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
 impl Masker {
+    /// Blanks `from..to`: with spaces when nothing follows on the line,
+    /// else with [`FILLER`], so the text after it is not indented into a
+    /// code block; never inside code.
     fn blank(&mut self, from: usize, to: usize) {
-        for b in &mut self.bytes[from..to] {
-            *b = b' ';
+        let rest = &self.bytes[to..];
+        let line_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let more = rest[..line_end].iter().any(|b| !b" \t\r".contains(b))
+            || (from..to).any(|i| self.in_code(i));
+        let fill = if more { FILLER as u8 } else { b' ' };
+        for i in from..to {
+            // Never into code: a comment does not cut a code span.
+            if !self.in_code(i) {
+                self.bytes[i] = fill;
+            }
         }
     }
 
     /// One line (without its line break) at byte `at`, line number `n`.
     fn line(&mut self, line: &str, at: usize, n: u32) {
-        if self.in_fence(line) {
+        self.comments(line, at);
+        let first = line.len() - line.trim_start().len();
+        if self.in_code(at + first) {
             return;
         }
         if self.drawer {
@@ -130,48 +202,34 @@ impl Masker {
             self.blank(at, at + line.len());
             return;
         }
-        self.comments(line, at);
         let shown = String::from_utf8_lossy(&self.bytes[at..at + line.len()]).into_owned();
         self.data_line(&shown, at, n);
     }
 
-    /// Tracks fenced code blocks, where nothing is masked.
-    fn in_fence(&mut self, line: &str) -> bool {
-        let t = line.trim_start_matches(' ');
-        let indent = line.len() - t.len();
-        let fence = t.bytes().next().filter(|&c| c == b'`' || c == b'~');
-        let run = fence.map_or(0, |c| t.bytes().take_while(|&b| b == c).count());
-        match (self.fence, fence) {
-            (Some((c, len)), Some(f)) if f == c && run >= len && t[run..].trim().is_empty() => {
-                self.fence = None;
-                true
-            }
-            (Some(_), _) => true,
-            (None, Some(c)) if indent < 4 && run >= 3 && !self.comment => {
-                self.fence = Some((c, run));
-                true
-            }
-            _ => false,
-        }
+    /// Whether byte `at` is inside code, HTML or math as Markdown reads
+    /// the note: nothing there is masked.
+    fn in_code(&self, at: usize) -> bool {
+        let i = self.code.partition_point(|r| r.end <= at);
+        self.code.get(i).is_some_and(|r| r.start <= at)
     }
 
-    /// Blanks `%% comments %%` on this line (a comment may span lines).
+    /// Blanks the parts of `%% comments %%` on this line (a comment may
+    /// span lines).
     fn comments(&mut self, line: &str, at: usize) {
-        let mut from = if self.comment { Some(0) } else { None };
-        for (i, _) in line.match_indices("%%") {
-            match from {
-                Some(f) if i >= f => {
-                    self.blank(at + f, at + i + 2);
-                    from = None;
-                }
-                Some(_) => {}
-                None => from = Some(i),
-            }
+        let end = at + line.len();
+        let i = self.comments.partition_point(|r| r.end <= at);
+        // A comment's later lines keep their quote and list markers: the
+        // note's structure stays as it was written.
+        let from = at + container_prefix(line);
+        let hits: Vec<_> = self.comments[i..]
+            .iter()
+            .take_while(|r| r.start < end)
+            .map(|r| r.start.max(from)..r.end.min(end))
+            .filter(|r| r.start < r.end)
+            .collect();
+        for r in hits {
+            self.blank(r.start, r.end);
         }
-        if let Some(f) = from {
-            self.blank(at + f, at + line.len());
-        }
-        self.comment = from.is_some();
     }
 
     /// Drawers, planning lines, properties, macros and callout markers.
@@ -185,14 +243,9 @@ impl Masker {
             self.out.planning.push((self.owner, p));
             self.blank(at, at + line.len());
         } else if logseq::property(line).is_some() {
-            let start = line.len() - line.trim_start().len();
-            let start = start
-                + if line[start..].starts_with("- ") {
-                    2
-                } else {
-                    0
-                };
-            self.blank(at + start, at + line.len());
+            let t = line.trim_start();
+            let key = t.strip_prefix("- ").unwrap_or(t).trim_start();
+            self.blank(at + line.len() - key.len(), at + line.len());
         } else {
             let item = trimmed.starts_with(['-', '*', '+']);
             if item || (!trimmed.is_empty() && !line.starts_with([' ', '\t'])) {
@@ -287,7 +340,7 @@ mod tests {
     #[test]
     fn spec2_comments_are_not_text() {
         let m = masked("a %%@x%% b\n%% start\n@y\nend %% c\n");
-        assert_eq!(m.text, "a        b\n        \n  \n       c\n");
+        assert_eq!(m.text, "a \u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f} b\n        \n  \n\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f} c\n");
         let m = masked("```\n%% kept\n```\n");
         assert_eq!(m.text, "```\n%% kept\n```\n");
     }
@@ -327,7 +380,10 @@ mod tests {
     #[test]
     fn spec11_obsidian_callout_marker_is_not_text() {
         let m = masked("> [!note] Title\n> body\n");
-        assert_eq!(m.text, ">         Title\n> body\n");
+        assert_eq!(
+            m.text,
+            "> \u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}Title\n> body\n"
+        );
         assert_eq!(m.callout_titles, [1]);
     }
 }

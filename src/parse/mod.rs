@@ -334,7 +334,8 @@ fn parse(rel: &str, src: &str, opts: &ParseOptions, keep_all: bool) -> NoteFacts
     let mut p = NoteParser {
         path: rel,
         opts,
-        lines: Lines::new(text),
+        // Columns count the characters of the note as written.
+        lines: Lines::new(src),
         file_date: None,
         journal_page: false,
         headings: Vec::new(),
@@ -628,7 +629,11 @@ fn collapse_ws(s: &str) -> String {
     // Byte-wise when it can be: decoding every char to ask whether it is
     // whitespace was the parser's hottest loop. (ASCII whitespace for
     // `char::is_whitespace` adds only the vertical tab.)
-    if s.is_ascii() && !s.contains('\u{b}') {
+    if s.contains(mask::FILLER) {
+        s.split(|c: char| c.is_whitespace() || c == mask::FILLER)
+            .filter(|w| !w.is_empty())
+            .for_each(&mut push);
+    } else if s.is_ascii() && !s.contains('\u{b}') {
         s.split_ascii_whitespace().for_each(&mut push);
     } else {
         s.split_whitespace().for_each(&mut push);

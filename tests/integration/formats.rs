@@ -241,6 +241,7 @@ fn json_report_keys_match_spec() {
             "keep_in_touch",
             "not_helped",
             "commitments",
+            "waiting",
             "upcoming",
             "balance"
         ])

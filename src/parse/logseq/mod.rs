@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
+use unicode_normalization::char::is_combining_mark;
 
 use super::dateformat::{Format, Token};
 use crate::model::Task;
@@ -74,7 +75,7 @@ pub fn property(line: &str) -> Option<(&str, &str)> {
     let key_ok = key.chars().next().is_some_and(|c| c.is_alphanumeric())
         && key
             .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '/');
+            .all(|c| c.is_alphanumeric() || is_combining_mark(c) || "-_/".contains(c));
     let value_ok = value.is_empty() || value.starts_with([' ', '\t']);
     (key_ok && value_ok).then(|| (key, value.trim()))
 }
