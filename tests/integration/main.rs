@@ -11,6 +11,8 @@
 //! - `errors`: exit codes and one-line messages, `init`.
 //! - `nasty`: `fixtures/nasty`, broken pipes, random notes.
 //! - `readonly`: unreadable files and folders, a read-only checkout.
+//! - `syntax`: SPEC v1.1's notes syntax (Obsidian and Logseq habits) end
+//!   to end on small temp folders.
 //! - `walk`: which files are notes, symlinks and loops.
 //! - `cache`: the index lives in the cache and never gives stale answers.
 //! - `watch`: the daemon on a real temp folder: editors' save patterns,
@@ -26,6 +28,7 @@ mod formats;
 mod index;
 mod nasty;
 mod readonly;
+mod syntax;
 mod util;
 mod vault;
 mod walk;
