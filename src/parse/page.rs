@@ -151,7 +151,7 @@ pub fn in_people_dir(rel: &str, people_dir: &str) -> bool {
     }
     let name = own_name(rel);
     if let Some((ns, _)) = name.rsplit_once('/') {
-        if ns.eq_ignore_ascii_case(dir) || ns.to_lowercase() == dir.to_lowercase() {
+        if same_folded(ns, dir) {
             return true;
         }
     }
@@ -160,10 +160,19 @@ pub fn in_people_dir(rel: &str, people_dir: &str) -> bool {
     };
     let under = folder.len() >= dir.len()
         && folder.is_char_boundary(dir.len())
-        && folder[..dir.len()].to_lowercase() == dir.to_lowercase()
+        && same_folded(&folder[..dir.len()], dir)
         && (folder.len() == dir.len() || folder.as_bytes()[dir.len()] == b'/');
     let parent = folder.rsplit('/').next().unwrap_or(folder);
-    under && parent.to_lowercase() != name.to_lowercase()
+    under && !same_folded(parent, &name)
+}
+
+/// Case-insensitive equality, without allocating for ASCII.
+fn same_folded(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
 }
 
 /// Whether the note is a person page at all.
