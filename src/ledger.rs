@@ -498,7 +498,27 @@ impl Ledger {
         for (h, p) in &mut self.people {
             p.person = claims.person(h, &aliases);
         }
+        self.name_from_at_links(claims);
         self.claim_diagnostics.clone_from(&claims.diagnostics);
+    }
+
+    /// Names people without a page by their `[[@Full Name]]` links (SPEC
+    /// §2 ⟨1.1⟩), when there are any.
+    fn name_from_at_links(&mut self, claims: &Claims) {
+        let any = self
+            .keys
+            .range::<str, _>((std::ops::Bound::Included("@"), std::ops::Bound::Unbounded))
+            .next()
+            .is_some_and(|(k, _)| k.starts_with('@'));
+        if !any {
+            return;
+        }
+        let r = Resolver::new(claims, self.at_keys());
+        for (h, name) in r.at_names() {
+            if let Some(p) = self.people.get_mut(h).filter(|p| p.person.name.is_none()) {
+                p.person.name = Some(name.clone());
+            }
+        }
     }
 
     /// Errors in the notes and between them (front matter, claims).

@@ -179,8 +179,11 @@ pub struct Resolver<'c> {
     link_names: FxHashMap<String, &'c str>,
     /// Canonical handles someone `@`-mentions (or names by `[[@…]]`).
     mentioned: FxHashSet<String>,
-    /// `[[@Full Name]]` keys (`@full name`) → the handle they name.
+    /// `[[@Full Name]]` keys (`@Full Name`) → the handle they name.
     at_links: FxHashMap<String, String>,
+    /// Handles without a page → the name of their first `[[@Full Name]]`
+    /// (in sort order of the names, so every way of building agrees).
+    at_names: FxHashMap<String, String>,
 }
 
 impl<'c> Resolver<'c> {
@@ -223,6 +226,7 @@ impl<'c> Resolver<'c> {
             link_names,
             mentioned,
             at_links: FxHashMap::default(),
+            at_names: FxHashMap::default(),
         };
         r.add_at_links(at_links);
         r
@@ -230,19 +234,31 @@ impl<'c> Resolver<'c> {
 
     /// `[[@Full Name]]` (SPEC §2 ⟨1.1⟩): the person `Full Name` resolves to,
     /// else the person whose handle is its slug.
-    fn add_at_links(&mut self, names: Vec<&str>) {
+    fn add_at_links(&mut self, mut names: Vec<&str>) {
+        names.sort_unstable();
+        names.dedup();
         let mut found = Vec::with_capacity(names.len());
         for name in names {
-            let h = match self.resolve_link(name) {
+            let h = match self.resolve_link(&crate::parse::handle::fold(name)) {
                 Some(h) => h.to_string(),
                 None => self.claims.canonical(&slug(name)).to_string(),
             };
-            found.push((format!("@{name}"), h));
+            found.push((name, h));
         }
-        for (key, h) in found {
+        for (name, h) in found {
+            if !self.claims.pages.contains_key(&h) {
+                self.at_names
+                    .entry(h.clone())
+                    .or_insert_with(|| name.to_string());
+            }
             self.mentioned.insert(h.clone());
-            self.at_links.insert(key, h);
+            self.at_links.insert(format!("@{name}"), h);
         }
+    }
+
+    /// The names `[[@Full Name]]` links give people without a page.
+    pub fn at_names(&self) -> &FxHashMap<String, String> {
+        &self.at_names
     }
 
     /// The handle a mention names; `None` for a wikilink that names no one.

@@ -63,10 +63,15 @@ impl Vault {
                 .filter_map(|m| resolver.resolve(m)),
         );
         let aliases = claims.aliases_of();
-        let people: BTreeMap<String, Person> = everyone
+        let mut people: BTreeMap<String, Person> = everyone
             .into_iter()
             .map(|h| (h.to_string(), claims.person(h, &aliases)))
             .collect();
+        for (h, name) in resolver.at_names() {
+            if let Some(p) = people.get_mut(h).filter(|p| p.name.is_none()) {
+                p.name = Some(name.clone());
+            }
+        }
         let handles: Vec<String> = people.keys().cloned().collect();
         let ids: FxHashMap<&str, PersonId> = handles
             .iter()
@@ -295,6 +300,15 @@ pub(crate) mod tests {
         assert_eq!(
             people_of(&v, "n.md"),
             [one("ali"), one("bob-smith"), one("bob-smith"), one("ali")]
+        );
+        assert_eq!(v.people["bob-smith"].name.as_deref(), Some("Bob Smith"));
+        assert_eq!(v.people["ali"].name.as_deref(), Some("Alice Chen"));
+        // The ledger (what `people` answers from) names them the same way.
+        let notes: Vec<_> = v.notes.clone();
+        let l = crate::ledger::Ledger::derive(&notes, &Config::default());
+        assert_eq!(
+            l.people["bob-smith"].person.name.as_deref(),
+            Some("Bob Smith")
         );
     }
 

@@ -146,7 +146,7 @@ impl NoteParser<'_> {
     }
 
     /// The mention key of a wikilink: its target in lower case; `@` and the
-    /// name for `[[@Full Name]]` (SPEC §2 ⟨1.1⟩); none for a journal link,
+    /// name as written for `[[@Full Name]]` (SPEC §2 ⟨1.1⟩); none for a journal link,
     /// an empty target, or an `[[@…]]` that is no handle.
     fn link_key(&self, l: &Link) -> Option<String> {
         if l.day.is_some() || l.target.is_empty() {
@@ -156,7 +156,8 @@ impl NoteParser<'_> {
             Some(name) => {
                 let slug = handle::slug(name);
                 let ok = handle::valid(&slug) && !self.opts.ignore.contains(&slug);
-                ok.then(|| format!("@{}", handle::fold(name)))
+                // The name as written: a person without a page is named by it.
+                ok.then(|| format!("@{}", handle::nfc(name)))
             }
             None => Some(handle::fold(&l.target)),
         }

@@ -96,6 +96,16 @@ pub fn canonical(raw: &str) -> Option<String> {
     (nfc.chars().count() <= MAX_LEN).then_some(nfc)
 }
 
+/// `s` in NFC, trimmed, case kept (a name as written).
+pub fn nfc(s: &str) -> String {
+    let t = s.trim();
+    if t.is_ascii() {
+        t.to_string()
+    } else {
+        t.nfc().collect()
+    }
+}
+
 /// `s` compared as handles are: NFC, lower case (aliases, names, keys).
 pub fn fold(s: &str) -> String {
     let lower = s.trim().to_lowercase();

@@ -310,14 +310,8 @@ impl Masker {
 
     /// Blanks a callout marker `> [!note]` and records the title line.
     fn callout(&mut self, line: &str, at: usize, n: u32) {
-        let mut i = 0;
-        let b = line.as_bytes();
-        let mut quoted = false;
-        while i < b.len() && (b[i] == b'>' || b[i] == b' ') {
-            quoted |= b[i] == b'>';
-            i += 1;
-        }
-        if !quoted {
+        let i = container_prefix(line);
+        if !line[..i].contains('>') {
             return;
         }
         if let Some(len) = obsidian::callout_marker(&line[i..]) {

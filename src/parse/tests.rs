@@ -706,7 +706,7 @@ fn spec2_at_wikilinks() {
         .iter()
         .map(|m| (m.key.as_str(), m.wikilink))
         .collect();
-    assert_eq!(k, [("@alice chen", true)]);
+    assert_eq!(k, [("@Alice Chen", true)]);
 }
 
 #[test]
