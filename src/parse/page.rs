@@ -150,8 +150,13 @@ pub fn in_people_dir(rel: &str, people_dir: &str) -> bool {
         return true;
     }
     let name = own_name(rel);
+    // A namespaced page (`people/team/Grace Hopper`) under the folder.
     if let Some((ns, _)) = name.rsplit_once('/') {
-        if same_folded(ns, dir) {
+        let head = ns
+            .get(..dir.len())
+            .filter(|_| ns.is_char_boundary(dir.len()));
+        let rest = ns.get(dir.len()..).unwrap_or("");
+        if head.is_some_and(|h| same_folded(h, dir)) && (rest.is_empty() || rest.starts_with('/')) {
             return true;
         }
     }
@@ -299,6 +304,8 @@ mod tests {
         assert!(in_people_dir("pages/people___Grace Hopper.md", "people"));
         assert!(in_people_dir("pages/People%2FKen Thompson.md", "people"));
         assert!(!in_people_dir("pages/projects___X.md", "people"));
+        assert!(in_people_dir("pages/people___team___X.md", "people"));
+        assert!(!in_people_dir("pages/peoplex___X.md", "people"));
         let mut d = Vec::new();
         let p = facts("pages/people___Grace Hopper.md", &Meta::default(), &mut d);
         assert_eq!(
