@@ -78,9 +78,9 @@ pub struct ParseOptions {
     pub person_tags: Vec<String>,
     /// Handles that are never people (canonical, SPEC §2).
     pub ignore: Vec<String>,
-    /// The journal formats compiled from `vault` on first use: set `vault`
-    /// before parsing.
-    journal: std::sync::OnceLock<journal::Journal>,
+    /// The journal formats compiled on first use, with the settings they
+    /// were compiled from (`vault` may be set after a clone).
+    journal: std::sync::OnceLock<(settings::VaultSettings, journal::Journal)>,
 }
 
 /// `xs` as owned strings.
@@ -109,9 +109,15 @@ impl ParseOptions {
     }
 
     /// The vault's journal formats.
-    pub fn journal(&self) -> &journal::Journal {
-        self.journal
-            .get_or_init(|| journal::Journal::new(&self.vault))
+    pub fn journal(&self) -> std::borrow::Cow<'_, journal::Journal> {
+        let (from, j) = self
+            .journal
+            .get_or_init(|| (self.vault.clone(), journal::Journal::new(&self.vault)));
+        if *from == self.vault {
+            std::borrow::Cow::Borrowed(j)
+        } else {
+            std::borrow::Cow::Owned(journal::Journal::new(&self.vault))
+        }
     }
 }
 

@@ -885,3 +885,18 @@ fn spec11_logseq_page_properties_are_not_text_and_front_matter_wins() {
     assert_eq!(p.birthday.as_deref(), Some("1985-11-25"));
     assert!(f.entries.iter().all(|e| !e.text.contains("props")));
 }
+
+#[test]
+fn spec11_vault_settings_set_after_first_use_still_count() {
+    let mut opts = ParseOptions::default();
+    assert_eq!(
+        parse_note("n.md", "- [[20.11.2026]] met @a\n", &opts).entries[0].date,
+        None
+    );
+    opts.vault.daily = Some(settings::DailyNotes {
+        folder: String::new(),
+        format: "DD.MM.YYYY".into(),
+    });
+    let f = parse_note("n.md", "- [[20.11.2026]] met @a\n", &opts);
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
+}
