@@ -154,7 +154,8 @@ fn ends_date(rest: &str) -> bool {
 /// `[ ]`, followed by the end, `:`, `,`, `.`, `-`, `–`, `—` or whitespace
 /// (SPEC §3 rule 1).
 pub fn leading_date(text: &str) -> Leading {
-    let t = text.trim_start();
+    // DEL is what blanks data before text on its line (`parse::mask`).
+    let t = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{7f}');
     let off = text.len() - t.len();
     let (bracket, body, body_off) = match t.strip_prefix('[') {
         Some(b) => (true, b, off + 1),

@@ -871,6 +871,8 @@ fn spec11_obsidian_callouts() {
     let texts: Vec<_> = f.entries.iter().map(|e| e.text.as_str()).collect();
     assert_eq!(texts, ["Lunch with @alice", "talked about @bob"]);
     assert_eq!(f.entries[1].line, 2);
+    let f = parse("n.md", "> [!note] 2026-11-20 lunch with @alice\n");
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
 }
 
 #[test]
