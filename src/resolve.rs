@@ -12,7 +12,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::Config;
 use crate::model::{Diagnostic, Mention, PageFacts};
-use crate::parse::path::{link_key, slug};
+use crate::parse::handle::slug;
+use crate::parse::path::link_key;
 
 /// A person, from a page, a mention, or both.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
