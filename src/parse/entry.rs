@@ -105,8 +105,9 @@ impl NoteParser<'_> {
             };
             let (mentions, covered) = self.own_mentions(b, &scan);
             if !b.is_task() && !mentions.is_empty() && only_separators(&b.text, covered) {
-                people = mentions;
+                people.clone_from(&mentions);
             }
+            b.scanned = Some((b.text.len(), mentions));
         }
         b.header = Some(people.clone());
         people
@@ -209,7 +210,10 @@ impl NoteParser<'_> {
         {
             return;
         }
-        let (mut mentions, _) = self.own_mentions(&b, &scan);
+        let mut mentions = match b.scanned.take() {
+            Some((len, m)) if len == b.text.len() => m,
+            _ => self.own_mentions(&b, &scan).0,
+        };
         for h in &b.heads {
             if !mentions
                 .iter()

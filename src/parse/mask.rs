@@ -37,19 +37,14 @@ pub struct Masked<'a> {
     pub callout_titles: Vec<u32>,
 }
 
-/// Whether `src` may hold anything to mask: most notes do not.
+/// Whether `src` may hold anything to mask: most notes do not. One pass
+/// (the regex crate's multi-literal search), not one per pattern.
 fn may_hold(src: &str) -> bool {
-    [
-        "::",
-        "%%",
-        "{{",
-        "[!",
-        "SCHEDULED:",
-        "DEADLINE:",
-        ":LOGBOOK:",
-    ]
-    .iter()
-    .any(|p| src.contains(p))
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r"::|%%|\{\{|\[!|SCHEDULED:|DEADLINE:|:LOGBOOK:").expect("static regex")
+    })
+    .is_match(src)
 }
 
 /// Where the page's properties are looked for.

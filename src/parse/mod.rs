@@ -199,6 +199,9 @@ struct Block {
     heads: Vec<Mention>,
     /// This block's own people-header mentions, once asked.
     header: Option<Vec<Mention>>,
+    /// Its own mentions as found then, with the text's length at the time:
+    /// reused when the text has not grown since.
+    scanned: Option<(usize, Vec<Mention>)>,
 }
 
 impl Block {
