@@ -86,7 +86,7 @@ impl Format {
                     let n = rest
                         .find(|c: char| !c.is_alphabetic())
                         .unwrap_or(rest.len());
-                    (0, n.max(1).min(rest.len()))
+                    (0, Some(n).filter(|&n| n > 0)?)
                 }
                 Token::MonthShort | Token::MonthLong => month_name(rest, tok == &Token::MonthLong)?,
                 Token::DayOrdinal => {
@@ -171,5 +171,12 @@ mod tests {
         assert_eq!(f.parse("Nov 10th, 2026 x"), None);
         assert_eq!(f.parse("Nov 31st, 2026"), None);
         assert_eq!(f.parse("Nox 10th, 2026"), None);
+        let w = fmt(vec![
+            Token::Weekday,
+            Token::Literal(" ".into()),
+            Token::Year4,
+        ]);
+        assert_eq!(w.parse("€ 2026"), None);
+        assert_eq!(w.parse(""), None);
     }
 }

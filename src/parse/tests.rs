@@ -571,6 +571,27 @@ mod props {
             }
         }
 
+        /// Any journal format, any link or file name: no panic.
+        #[test]
+        fn journal_formats_never_panic(fmt in "[YMDdoEy\\[\\]' ,./-]{0,12}", s in any::<String>()) {
+            let opts = ParseOptions {
+                vault: settings::VaultSettings {
+                    daily: Some(settings::DailyNotes { folder: String::new(), format: fmt.clone() }),
+                    templates: Vec::new(),
+                    logseq: Some(settings::LogseqJournals {
+                        journals_dir: "j".into(),
+                        file_name_format: fmt.clone(),
+                        page_title_format: fmt,
+                    }),
+                },
+                ..ParseOptions::default()
+            };
+            let j = opts.journal();
+            let _ = j.link_date(&s);
+            let _ = j.path_date(&format!("j/{s}.md"));
+            let _ = j.path_date(&format!("{s}.md"));
+        }
+
         /// (c) No handle is all digits or longer than 64 characters.
         #[test]
         fn spec2_handles_have_a_letter_and_at_most_64_chars(body in markdownish(), junk in any::<String>()) {
