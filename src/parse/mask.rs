@@ -1,7 +1,7 @@
 //! What of a note's body is data, not text (SPEC §2, §11): Obsidian
 //! `%% comments %%`, Logseq macros `{{…}}`, `key:: value` properties,
 //! `SCHEDULED:`/`DEADLINE:` lines, `:LOGBOOK:` drawers and callout markers
-//! `[!note]`. One pass over the lines blanks them with spaces (so every
+//! `[!note]`. One pass over the lines blanks them with [`FILLER`] (so every
 //! byte offset, line and column stays where it was) before Markdown is
 //! read, and keeps what they say: the page's properties, the planning
 //! lines of tasks, the callout title lines. A note with none of them is not
@@ -12,8 +12,8 @@ use std::borrow::Cow;
 use super::logseq::{self, Planning};
 use super::obsidian;
 
-/// What blanks data that has text after it on its line: an inert ASCII
-/// character (DEL) Markdown reads as text, dropped from the shown text.
+/// What blanks data: an inert ASCII character (DEL) that Markdown reads as
+/// text, dropped from the shown text.
 pub const FILLER: char = '\u{7f}';
 
 /// A `key:: value` page property: key lower-cased, value, 1-based line.
@@ -168,19 +168,14 @@ fn code_ranges(src: &str, base: usize) -> Vec<std::ops::Range<usize>> {
 }
 
 impl Masker {
-    /// Blanks `from..to`: with spaces when nothing follows on the line,
-    /// else with [`FILLER`], so the text after it is not indented into a
-    /// code block; never inside code.
+    /// Blanks `from..to` with [`FILLER`], never inside code: the lines
+    /// keep their structure (no line becomes blank and ends a paragraph,
+    /// no text is indented into a code block).
     fn blank(&mut self, from: usize, to: usize) {
-        let rest = &self.bytes[to..];
-        let line_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-        let more = rest[..line_end].iter().any(|b| !b" \t\r".contains(b))
-            || (from..to).any(|i| self.in_code(i));
-        let fill = if more { FILLER as u8 } else { b' ' };
         for i in from..to {
             // Never into code: a comment does not cut a code span.
             if !self.in_code(i) {
-                self.bytes[i] = fill;
+                self.bytes[i] = FILLER as u8;
             }
         }
     }
@@ -194,7 +189,7 @@ impl Masker {
         }
         if self.drawer {
             self.drawer = line.trim() != ":END:";
-            self.blank(at, at + line.len());
+            self.blank(at + first, at + line.len());
             return;
         }
         let shown = String::from_utf8_lossy(&self.bytes[at..at + line.len()]).into_owned();
@@ -231,12 +226,13 @@ impl Masker {
     fn data_line(&mut self, line: &str, at: usize, n: u32) {
         let trimmed = line.trim();
         self.track_top(line, n);
+        let first = line.len() - line.trim_start().len();
         if trimmed == ":LOGBOOK:" {
             self.drawer = true;
-            self.blank(at, at + line.len());
+            self.blank(at + first, at + line.len());
         } else if let Some(p) = logseq::planning(trimmed) {
             self.out.planning.push((self.owner, p));
-            self.blank(at, at + line.len());
+            self.blank(at + first, at + line.len());
         } else if logseq::property(line).is_some() {
             let t = line.trim_start();
             let key = t.strip_prefix("- ").unwrap_or(t).trim_start();
@@ -326,10 +322,15 @@ mod tests {
         mask(src, 0, 1)
     }
 
+    /// The masked text with the filler shown as spaces.
+    fn shown(m: &Masked<'_>) -> String {
+        m.text.replace(FILLER, " ")
+    }
+
     #[test]
     fn spec2_comments_are_not_text() {
         let m = masked("a %%@x%% b\n%% start\n@y\nend %% c\n");
-        assert_eq!(m.text, "a \u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f} b\n        \n  \n\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f} c\n");
+        assert_eq!(shown(&m), "a        b\n        \n  \n       c\n");
         let m = masked("```\n%% kept\n```\n");
         assert_eq!(m.text, "```\n%% kept\n```\n");
     }
@@ -343,14 +344,14 @@ mod tests {
         let keys: Vec<_> = m.page.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["type", "alias"]);
         assert_eq!(
-            m.text,
+            shown(&m),
             format!("-{}\n{}\n- hello\n", " ".repeat(14), " ".repeat(14))
         );
         let m = masked("- type:: person\n  more text\n");
         assert!(m.page.is_empty());
         let m = masked("- hello\n  id:: 123\n");
         assert!(m.page.is_empty());
-        assert_eq!(m.text, format!("- hello\n{}\n", " ".repeat(10)));
+        assert_eq!(shown(&m), format!("- hello\n{}\n", " ".repeat(10)));
     }
 
     #[test]
