@@ -62,6 +62,8 @@ pub struct ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     people_dir: Option<Spanned<String>>,
+    person_tags: Option<Vec<String>>,
+    ignore: Option<Vec<String>>,
     exclude: Option<Spanned<Vec<String>>>,
     follow_symlinks: Option<bool>,
     help_window: Option<Spanned<String>>,
@@ -250,6 +252,19 @@ impl Config {
             }
             cfg.parse.people_dir = d.to_string();
         }
+        if let Some(tags) = raw.person_tags {
+            cfg.parse.person_tags = tags
+                .iter()
+                .map(|t| t.trim().trim_start_matches('#').to_lowercase())
+                .filter(|t| !t.is_empty())
+                .collect();
+        }
+        if let Some(ignore) = raw.ignore {
+            cfg.parse.ignore = ignore
+                .iter()
+                .filter_map(|h| crate::parse::handle::canonical(h.trim().trim_start_matches('@')))
+                .collect();
+        }
         if let Some(ex) = &raw.exclude {
             cfg.exclude = build_excludes(ex.get_ref())
                 .map_err(|(_, m)| err(ex.span().start, format!("`exclude`: {m}")))?;
@@ -360,8 +375,14 @@ impl Config {
 pub const TEMPLATE: &str = r#"# relnotes configuration: every key is optional; the values shown are the
 # defaults unless marked "example". See the README's config section.
 
-# Person pages: every note under this folder is a person page.
+# Person pages: every note under this folder (matched in any case) is a
+# person page, and so is any note tagged with one of person_tags (in its
+# front matter or Logseq page properties: tags, type or categories).
 people_dir = "people"
+person_tags = ["person", "people", "contact"]
+
+# Handles that are never people (`@channel` in a pasted chat).
+ignore = ["here", "channel", "everyone", "all"]
 
 # Globs of notes to skip, relative to the root (as in .gitignore: a glob
 # without `/` matches a file or folder name at any depth).
@@ -520,6 +541,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cfg.parse.people_dir, "folks");
+        let cfg2 = load("person_tags = [\"#Friend\"]\nignore = [\"@Team\", \"42\"]\n").unwrap();
+        assert_eq!(cfg2.parse.person_tags, ["friend"]);
+        assert_eq!(cfg2.parse.ignore, ["team"]);
         assert_eq!(cfg.cadence["mentor"].text, "1m");
         assert_eq!(cfg.aliases["bobby"], "bob");
         assert_eq!(cfg.parse.kinds.gave, ["kudos"]);

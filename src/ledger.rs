@@ -66,9 +66,12 @@ pub struct KeyUse {
     pub link: u32,
 }
 
-/// An open task with someone (SPEC §5).
+/// An open task with someone (SPEC §5): my commitment, or (`waiting`)
+/// what someone owes me.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenTask {
+    /// A waiting task (SPEC §4 ⟨1.1⟩), not a commitment.
+    pub waiting: bool,
     /// Handles, sorted.
     pub people: Vec<String>,
     pub due: Option<NaiveDate>,
@@ -171,7 +174,7 @@ pub fn contribution_with<'a, P: Copy + Ord>(
                 c.days.push((day, e.gave, e.got));
             }
         }
-        if e.task == Some(Task::Open) {
+        if matches!(e.task, Some(Task::Open | Task::Waiting)) {
             let people: Vec<P> = if mentioned.is_empty() {
                 page.into_iter().collect()
             } else {
@@ -200,25 +203,28 @@ pub fn interaction_date(e: &Entry) -> Option<NaiveDate> {
     }
 }
 
-/// Whether an entry can be an interaction: an open or cancelled task is not.
+/// Whether an entry can be an interaction: an open, waiting or cancelled
+/// task is not.
 pub fn interactive(e: &Entry) -> bool {
-    !matches!(e.task, Some(Task::Open | Task::Cancelled))
+    !matches!(e.task, Some(Task::Open | Task::Cancelled | Task::Waiting))
 }
 
 /// Whether a dated, interactive entry on a person page is with that person
 /// though it may name no one (SPEC §4): not a heading, and dated by its own
-/// leading date or its heading, or a done task with a done date.
+/// leading date or journal link, its heading, or a journal link in its
+/// text, or a done task with a done date.
 pub fn with_page_person(e: &Entry) -> bool {
     !e.heading
         && (matches!(
             e.date_source,
-            Some(DateSource::Leading | DateSource::Heading)
+            Some(DateSource::Leading | DateSource::Heading | DateSource::Link)
         ) || (e.task == Some(Task::Done) && e.done.is_some()))
 }
 
 /// An open task as the ledger keeps it.
 fn open_task(path: &str, people: Vec<String>, e: &Entry) -> OpenTask {
     OpenTask {
+        waiting: e.task == Some(Task::Waiting),
         people,
         due: e.due,
         date: e.date,
@@ -285,7 +291,9 @@ impl Ledger {
         drop(key_number);
         let resolver = Resolver::new(
             &claims,
-            keys.iter().filter(|(_, u)| u.at > 0).map(|(k, _)| *k),
+            keys.iter()
+                .filter(|(k, u)| u.at > 0 || k.starts_with('@'))
+                .map(|(k, _)| *k),
         );
         // Each key resolved once, as `@key` and as `[[key]]`.
         let resolved: Vec<Option<&str>> = keys
@@ -403,7 +411,7 @@ impl Ledger {
     pub fn at_keys(&self) -> impl Iterator<Item = &str> {
         self.keys
             .iter()
-            .filter(|(_, u)| u.at > 0)
+            .filter(|(k, u)| u.at > 0 || k.starts_with('@'))
             .map(|(k, _)| k.as_str())
     }
 
@@ -490,7 +498,27 @@ impl Ledger {
         for (h, p) in &mut self.people {
             p.person = claims.person(h, &aliases);
         }
+        self.name_from_at_links(claims);
         self.claim_diagnostics.clone_from(&claims.diagnostics);
+    }
+
+    /// Names people without a page by their `[[@Full Name]]` links (SPEC
+    /// §2 ⟨1.1⟩), when there are any.
+    fn name_from_at_links(&mut self, claims: &Claims) {
+        let any = self
+            .keys
+            .range::<str, _>((std::ops::Bound::Included("@"), std::ops::Bound::Unbounded))
+            .next()
+            .is_some_and(|(k, _)| k.starts_with('@'));
+        if !any {
+            return;
+        }
+        let r = Resolver::new(claims, self.at_keys());
+        for (h, name) in r.at_names() {
+            if let Some(p) = self.people.get_mut(h).filter(|p| p.person.name.is_none()) {
+                p.person.name = Some(name.clone());
+            }
+        }
     }
 
     /// Errors in the notes and between them (front matter, claims).
@@ -519,7 +547,7 @@ pub(crate) mod tests {
             .iter()
             .flat_map(|n| &n.entries)
             .flat_map(|e| &e.mentions)
-            .filter(|m| !m.wikilink)
+            .filter(|m| !m.wikilink || m.key.starts_with('@'))
             .map(|m| m.key.as_str())
     }
 

@@ -79,6 +79,8 @@ pub enum DateSource {
     FrontMatter,
     /// The file's path.
     Path,
+    /// A journal link in the entry's text (SPEC §3 rule 5 ⟨1.1⟩).
+    Link,
 }
 
 /// The state of a task list item.
@@ -88,6 +90,9 @@ pub enum Task {
     Open,
     Done,
     Cancelled,
+    /// Something someone owes me (SPEC §4 ⟨1.1⟩): neither an interaction
+    /// nor my commitment.
+    Waiting,
 }
 
 /// A reference to a person as written in an entry.
@@ -179,7 +184,7 @@ impl NoteFacts {
                     && !e.heading
                     && matches!(
                         e.date_source,
-                        Some(DateSource::Leading | DateSource::Heading)
+                        Some(DateSource::Leading | DateSource::Heading | DateSource::Link)
                     ))
         });
     }

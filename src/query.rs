@@ -97,6 +97,7 @@ pub enum ReminderKind {
     Birthday,
     Cadence,
     Commitment,
+    Waiting,
 }
 
 impl ReminderKind {
@@ -105,6 +106,7 @@ impl ReminderKind {
             ReminderKind::Birthday => "birthday",
             ReminderKind::Cadence => "cadence",
             ReminderKind::Commitment => "commitment",
+            ReminderKind::Waiting => "waiting",
         }
     }
 }
@@ -306,9 +308,20 @@ impl<'l> Answers<'l> {
 
     /// Every open task with someone, in file and line order.
     pub fn commitments(&self) -> Vec<Commitment> {
+        self.tasks(false)
+    }
+
+    /// Every waiting task with someone (SPEC §5 ⟨1.1⟩), in file and line
+    /// order: what others owe me.
+    pub fn waiting(&self) -> Vec<Commitment> {
+        self.tasks(true)
+    }
+
+    fn tasks(&self, waiting: bool) -> Vec<Commitment> {
         self.ledger
             .tasks
             .iter()
+            .filter(|t| t.waiting == waiting)
             .map(|t| Commitment {
                 people: t.people.clone(),
                 due: t.due,
@@ -324,13 +337,20 @@ impl<'l> Answers<'l> {
     /// Every dated reminder, in SPEC §7 order (due, kind, file, line, handle).
     pub fn reminders(&self) -> Vec<Reminder> {
         let today = self.today;
-        let mut out: Vec<Reminder> = self
+        let tasks = self
             .commitments()
             .into_iter()
-            .filter_map(|c| {
+            .map(|c| (ReminderKind::Commitment, c));
+        let waiting = self
+            .waiting()
+            .into_iter()
+            .map(|c| (ReminderKind::Waiting, c));
+        let mut out: Vec<Reminder> = tasks
+            .chain(waiting)
+            .filter_map(|(kind, c)| {
                 let due = c.due?;
                 Some(Reminder {
-                    kind: ReminderKind::Commitment,
+                    kind,
                     people: c.people,
                     due,
                     overdue_days: days_between(due, today),
@@ -836,6 +856,36 @@ mod tests {
         let feb = all.iter().find(|r| r.people == ["feb"]).unwrap();
         assert_eq!(feb.due, d("2027-02-28"));
         assert_eq!(a.commitments().len(), 4);
+    }
+
+    #[test]
+    fn spec5_waiting_tasks_are_waiting_reminders_not_commitments() {
+        let cfg = Config::default();
+        let v = ledger(
+            &[
+                ("people/b.md", "- WAITING the signed contract\n  DEADLINE: <2026-11-22 Sun>\n"),
+                ("2026-11-20.md", "- [ ] @a owes me the slides #waiting\n- [ ] send @c the deck due:2026-11-23\n- WAIT @d to reply\n"),
+            ],
+            &cfg,
+        );
+        let a = Answers::new(&v, &cfg, d(TODAY));
+        let due: Vec<_> = a
+            .due(Dur::days(0))
+            .iter()
+            .map(|r| (r.kind.as_str(), r.people.join(","), r.text.clone()))
+            .collect();
+        assert_eq!(
+            due,
+            [
+                ("waiting", "b".into(), "the signed contract".into()),
+                ("commitment", "c".into(), "send @c the deck".into()),
+            ]
+        );
+        let waiting: Vec<_> = a.waiting().iter().map(|c| c.people.join(",")).collect();
+        assert_eq!(waiting, ["a", "d", "b"]);
+        assert_eq!(a.commitments().len(), 1);
+        // Waiting tasks are no interactions.
+        assert_eq!(a.person("a").map(|p| p.last_contact), Some(None));
     }
 
     #[test]

@@ -12,7 +12,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::Config;
 use crate::model::{Diagnostic, Mention, PageFacts};
-use crate::parse::path::{link_key, slug};
+use crate::parse::handle::slug;
+use crate::parse::path::link_key;
 
 /// A person, from a page, a mention, or both.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -177,16 +178,27 @@ pub struct Resolver<'c> {
     claims: &'c Claims,
     /// What a wikilink target may name: page paths and stems, then names.
     link_names: FxHashMap<String, &'c str>,
-    /// Canonical handles someone `@`-mentions.
+    /// Canonical handles someone `@`-mentions (or names by `[[@…]]`).
     mentioned: FxHashSet<String>,
+    /// `[[@Full Name]]` keys (`@Full Name`) → the handle they name.
+    at_links: FxHashMap<String, String>,
+    /// Handles without a page → the name of their first `[[@Full Name]]`
+    /// (in sort order of the names, so every way of building agrees).
+    at_names: FxHashMap<String, String>,
 }
 
 impl<'c> Resolver<'c> {
     /// A resolver for `claims`, where `at_keys` are the `@`-mention keys
-    /// written anywhere in the notes (as written, any number of times).
+    /// written anywhere in the notes (as written, any number of times),
+    /// and the `[[@…]]` link keys (starting with `@`).
     pub fn new<'k>(claims: &'c Claims, at_keys: impl IntoIterator<Item = &'k str>) -> Resolver<'c> {
         let mut mentioned: FxHashSet<String> = FxHashSet::default();
+        let mut at_links: Vec<&str> = Vec::new();
         for k in at_keys {
+            if let Some(name) = k.strip_prefix('@') {
+                at_links.push(name);
+                continue;
+            }
             let c = claims.canonical(k);
             if !mentioned.contains(c) {
                 mentioned.insert(c.to_string());
@@ -210,11 +222,44 @@ impl<'c> Resolver<'c> {
                     .or_insert(&p.handle);
             }
         }
-        Resolver {
+        let mut r = Resolver {
             claims,
             link_names,
             mentioned,
+            at_links: FxHashMap::default(),
+            at_names: FxHashMap::default(),
+        };
+        r.add_at_links(at_links);
+        r
+    }
+
+    /// `[[@Full Name]]` (SPEC §2 ⟨1.1⟩): the person `Full Name` resolves to,
+    /// else the person whose handle is its slug.
+    fn add_at_links(&mut self, mut names: Vec<&str>) {
+        names.sort_unstable();
+        names.dedup();
+        let mut found = Vec::with_capacity(names.len());
+        for name in names {
+            let h = match self.resolve_link(&crate::parse::handle::fold(name)) {
+                Some(h) => h.to_string(),
+                None => self.claims.canonical(&slug(name)).to_string(),
+            };
+            found.push((name, h));
         }
+        for (name, h) in found {
+            if !self.claims.pages.contains_key(&h) {
+                self.at_names
+                    .entry(h.clone())
+                    .or_insert_with(|| name.to_string());
+            }
+            self.mentioned.insert(h.clone());
+            self.at_links.insert(format!("@{name}"), h);
+        }
+    }
+
+    /// The names `[[@Full Name]]` links give people without a page.
+    pub fn at_names(&self) -> &FxHashMap<String, String> {
+        &self.at_names
     }
 
     /// The handle a mention names; `None` for a wikilink that names no one.
@@ -228,6 +273,9 @@ impl<'c> Resolver<'c> {
 
     /// The handle a wikilink target names, if any.
     pub fn resolve_link<'a>(&'a self, target: &'a str) -> Option<&'a str> {
+        if target.starts_with('@') {
+            return self.at_links.get(target).map(String::as_str);
+        }
         if let Some(h) = self.link_names.get(target) {
             return Some(h);
         }

@@ -50,7 +50,7 @@ impl Vault {
                 .iter()
                 .flat_map(|n| &n.entries)
                 .flat_map(|e| &e.mentions)
-                .filter(|m| !m.wikilink)
+                .filter(|m| !m.wikilink || m.key.starts_with('@'))
                 .map(|m| m.key.as_str()),
         );
         // Everyone: a page, or a mention (SPEC §2).
@@ -63,10 +63,15 @@ impl Vault {
                 .filter_map(|m| resolver.resolve(m)),
         );
         let aliases = claims.aliases_of();
-        let people: BTreeMap<String, Person> = everyone
+        let mut people: BTreeMap<String, Person> = everyone
             .into_iter()
             .map(|h| (h.to_string(), claims.person(h, &aliases)))
             .collect();
+        for (h, name) in resolver.at_names() {
+            if let Some(p) = people.get_mut(h).filter(|p| p.name.is_none()) {
+                p.name = Some(name.clone());
+            }
+        }
         let handles: Vec<String> = people.keys().cloned().collect();
         let ids: FxHashMap<&str, PersonId> = handles
             .iter()
@@ -277,6 +282,51 @@ pub(crate) mod tests {
             ]
         );
         assert!(!v.people.contains_key("project x"));
+    }
+
+    #[test]
+    fn spec2_at_wikilink_names_the_person_it_resolves_to_else_its_slug() {
+        let v = vault(
+            &[
+                ("people/Ali.md", "---\nhandle: ali\nname: Alice Chen\n---\n"),
+                (
+                    "n.md",
+                    "- [[@Alice Chen]]\n- [[@Bob Smith]]\n- [[bob-smith]]\n- [[@Ali]]\n",
+                ),
+            ],
+            &Config::default(),
+        );
+        let one = |h: &str| vec![h.to_string()];
+        assert_eq!(
+            people_of(&v, "n.md"),
+            [one("ali"), one("bob-smith"), one("bob-smith"), one("ali")]
+        );
+        assert_eq!(v.people["bob-smith"].name.as_deref(), Some("Bob Smith"));
+        assert_eq!(v.people["ali"].name.as_deref(), Some("Alice Chen"));
+        // The ledger (what `people` answers from) names them the same way.
+        let notes: Vec<_> = v.notes.clone();
+        let l = crate::ledger::Ledger::derive(&notes, &Config::default());
+        assert_eq!(
+            l.people["bob-smith"].person.name.as_deref(),
+            Some("Bob Smith")
+        );
+    }
+
+    #[test]
+    fn spec2_person_pages_by_tag_and_namespace_resolve() {
+        let v = vault(
+            &[
+                ("notes/Dana Scully.md", "---\ntags: [person]\n---\n"),
+                ("pages/people___Grace Hopper.md", "- bio\n"),
+                ("n.md", "- [[Dana Scully]] and [[people/Grace Hopper]]\n"),
+            ],
+            &Config::default(),
+        );
+        assert_eq!(
+            people_of(&v, "n.md"),
+            [vec!["dana-scully".to_string(), "grace-hopper".to_string()]]
+        );
+        assert_eq!(v.people["dana-scully"].name.as_deref(), Some("Dana Scully"));
     }
 
     #[test]

@@ -287,6 +287,7 @@ pub fn encode_note(n: &NoteFacts) -> Vec<u8> {
             Some(DateSource::Heading) => 2,
             Some(DateSource::FrontMatter) => 3,
             Some(DateSource::Path) => 4,
+            Some(DateSource::Link) => 5,
         });
         let mut flags = 0;
         for (on, bit) in [(e.heading, HEADING), (e.gave, GAVE), (e.got, GOT)] {
@@ -308,6 +309,7 @@ pub fn encode_note(n: &NoteFacts) -> Vec<u8> {
             Some(Task::Open) => 1,
             Some(Task::Done) => 2,
             Some(Task::Cancelled) => 3,
+            Some(Task::Waiting) => 4,
         });
         w.date(e.due);
         w.date(e.done);
@@ -340,6 +342,7 @@ pub fn decode_note(b: &[u8]) -> Result<NoteFacts> {
             2 => Some(DateSource::Heading),
             3 => Some(DateSource::FrontMatter),
             4 => Some(DateSource::Path),
+            5 => Some(DateSource::Link),
             _ => return Err(CodecError("bad date source")),
         };
         let flags = r.u()?;
@@ -359,6 +362,7 @@ pub fn decode_note(b: &[u8]) -> Result<NoteFacts> {
             1 => Some(Task::Open),
             2 => Some(Task::Done),
             3 => Some(Task::Cancelled),
+            4 => Some(Task::Waiting),
             _ => return Err(CodecError("bad task")),
         };
         entries.push(Entry {
@@ -460,6 +464,7 @@ pub fn encode_ledger(l: &Ledger) -> Vec<u8> {
     write_days(&mut w, &l.days);
     w.u(l.tasks.len() as u64);
     for t in &l.tasks {
+        w.u(u64::from(t.waiting));
         w.strs(&t.people);
         w.date(t.due);
         w.date(t.date);
@@ -509,6 +514,7 @@ pub fn decode_ledger(b: &[u8]) -> Result<Ledger> {
     l.tasks.reserve(n);
     for _ in 0..n {
         l.tasks.push(OpenTask {
+            waiting: r.u()? != 0,
             people: r.strs()?,
             due: r.date()?,
             date: r.date()?,

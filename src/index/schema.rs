@@ -8,7 +8,7 @@ pub const VERSION: i64 = 3;
 /// Bump when parsing changes what facts a note yields, or the binary form
 /// they are kept in (`codec::FORMAT`): a different value in an index means
 /// every note is parsed again.
-pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-1/codec-3");
+pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-2/codec-3");
 
 pub const CREATE: &str = r"
 -- `sum`: relnotes' checksum of every other row, checked on open.

@@ -51,6 +51,8 @@ pub struct YamlError {
     pub line: u32,
     pub col: u32,
     pub message: String,
+    /// False for valid YAML that is no mapping: ignored with a warning.
+    pub fatal: bool,
 }
 
 /// Parses the block into a mapping. An empty block is an empty mapping.
@@ -59,6 +61,7 @@ pub fn load(fm: &FrontMatter<'_>) -> Result<yaml_rust2::yaml::Hash, YamlError> {
         line: fm.first_line + u32::try_from(e.line).unwrap_or(0).saturating_sub(1),
         col: u32::try_from(e.col).unwrap_or(0) + 1,
         message: e.message,
+        fatal: true,
     })?;
     match doc {
         None | Some(Yaml::Null) => Ok(yaml_rust2::yaml::Hash::new()),
@@ -66,7 +69,8 @@ pub fn load(fm: &FrontMatter<'_>) -> Result<yaml_rust2::yaml::Hash, YamlError> {
         Some(_) => Err(YamlError {
             line: fm.first_line,
             col: 1,
-            message: "front matter is not a mapping of keys to values".to_string(),
+            message: "it is not a mapping of keys to values".to_string(),
+            fatal: false,
         }),
     }
 }

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use regex::Regex;
 
+use super::handle;
 use crate::dates::{parse_iso, Dur};
 
 /// The displayed text of one entry and what may not be scanned in it.
@@ -50,34 +51,46 @@ impl Scan<'_> {
         end
     }
 
-    /// Mentions as `(byte offset of '@', lower-case handle)`, in text order
-    /// (SPEC §2).
-    pub fn mentions(&self) -> Vec<(usize, String)> {
+    /// Mentions as `(byte range from '@' to the handle's end, canonical
+    /// handle)`, in text order (SPEC §2): see [`handle`] for what a handle
+    /// is.
+    pub fn mentions(&self) -> Vec<(Range<usize>, String)> {
         let mut out = Vec::new();
         for (at, _) in self.text.match_indices('@') {
-            if self.is_opaque(at) || self.is_escaped(at) {
+            if self.is_opaque(at) || self.is_escaped(at) || !self.may_start(at) {
                 continue;
             }
-            if let Some(p) = self.prev_char(at) {
-                if p.is_alphanumeric() || "._-/+:`".contains(p) {
-                    continue;
-                }
-            }
-            let start = at + 1;
-            let first_ok = self.text[start..]
-                .chars()
-                .next()
-                .is_some_and(char::is_alphanumeric);
-            if !first_ok || self.is_opaque(start) {
-                continue;
-            }
-            let end = self.run(start, |c| c.is_alphanumeric() || "_-.".contains(c));
-            let handle = self.text[start..end].trim_end_matches(['.', '-', '_']);
-            if !handle.is_empty() {
-                out.push((at, handle.to_lowercase()));
+            if let Some((end, h)) = self.handle_at(at + 1) {
+                out.push((at..end, h));
             }
         }
         out
+    }
+
+    /// Whether an `@` at `at` may start a mention by what precedes it: not
+    /// a letter, digit or one of `` ._-/+:` ``, except that Han, kana and
+    /// Hangul may directly precede one (`和@erin开会`).
+    fn may_start(&self, at: usize) -> bool {
+        match self.prev_char(at) {
+            None => true,
+            Some(p) if p.is_alphanumeric() => handle::script(p) != handle::Script::Spaced,
+            Some(p) => !"._-/+:`".contains(p) && !unicode_normalization::char::is_combining_mark(p),
+        }
+    }
+
+    /// The canonical handle starting at `start` (just after `@`), if the
+    /// text there is a mention.
+    fn handle_at(&self, start: usize) -> Option<(usize, String)> {
+        if self.is_opaque(start) {
+            return None;
+        }
+        let end = handle::run_end(self.text, start, |i| self.is_opaque(i));
+        let rest = &self.text[end..];
+        if rest.starts_with(['/', '(']) || rest.starts_with("://") {
+            return None;
+        }
+        let raw = self.text[start..end].trim_end_matches(['.', '-', '_']);
+        handle::canonical(raw).map(|h| (start + raw.len(), h))
     }
 
     /// Tags, lower-case, without `#` (SPEC §4): letters, digits, `_`, `-`,
@@ -141,7 +154,8 @@ fn ends_date(rest: &str) -> bool {
 /// `[ ]`, followed by the end, `:`, `,`, `.`, `-`, `–`, `—` or whitespace
 /// (SPEC §3 rule 1).
 pub fn leading_date(text: &str) -> Leading {
-    let t = text.trim_start();
+    // DEL is what blanks data before text on its line (`parse::mask`).
+    let t = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{7f}');
     let off = text.len() - t.len();
     let (bracket, body, body_off) = match t.strip_prefix('[') {
         Some(b) => (true, b, off + 1),
@@ -201,6 +215,10 @@ pub enum Field {
     Due(NaiveDate),
     DueRelative(Dur),
     Done(NaiveDate),
+    /// `⏳ date`: a due date when the task has no other.
+    Scheduled(NaiveDate),
+    /// `❌ date`: the task was cancelled.
+    Cancelled(NaiveDate),
     /// A field whose date is impossible: byte offset and the text.
     Bad(usize, String),
 }
@@ -214,6 +232,8 @@ fn field_regex() -> &'static Regex {
           | (?:^|\s) due:\+ (?P<rel>\d+[dwmy]) (?:$|[\s,.;)])
           | 📅\x{FE0F}?\s* (?P<cal>\d{4}-\d{2}-\d{2})
           | ✅\x{FE0F}?\s* (?P<check>\d{4}-\d{2}-\d{2})
+          | ⏳\x{FE0F}?\s* (?P<sched>\d{4}-\d{2}-\d{2})
+          | ❌\x{FE0F}?\s* (?P<cancel>\d{4}-\d{2}-\d{2})
           | (?:^|\s) done: (?P<done>\d{4}-\d{2}-\d{2}) (?:$|[\s,.;)])
             ",
         )
@@ -225,7 +245,7 @@ fn field_regex() -> &'static Regex {
 pub fn task_fields(scan: &Scan<'_>) -> Vec<Field> {
     let mut out = Vec::new();
     for caps in field_regex().captures_iter(scan.text) {
-        let Some((name, m)) = ["due", "rel", "cal", "check", "done"]
+        let Some((name, m)) = ["due", "rel", "cal", "check", "done", "sched", "cancel"]
             .iter()
             .find_map(|n| caps.name(n).map(|m| (*n, m)))
         else {
@@ -242,6 +262,8 @@ pub fn task_fields(scan: &Scan<'_>) -> Vec<Field> {
         } else {
             match parse_iso(m.as_str()) {
                 Some(d) if name == "check" || name == "done" => Field::Done(d),
+                Some(d) if name == "sched" => Field::Scheduled(d),
+                Some(d) if name == "cancel" => Field::Cancelled(d),
                 Some(d) => Field::Due(d),
                 None => Field::Bad(m.start(), m.as_str().to_string()),
             }
@@ -332,7 +354,7 @@ mod tests {
             ["bob_smith", "carol.d", "dan"]
         );
         assert_eq!(mentions("(@x) [@y] \"@zoë\""), ["x", "y", "zoë"]);
-        assert_eq!(mentions("@Émile @李雷 @42"), ["émile", "李雷", "42"]);
+        assert_eq!(mentions("@Émile @李雷 @42"), ["émile", "李雷"]);
         assert_eq!(mentions("@_x @-y @ z @"), Vec::<String>::new());
     }
 
@@ -353,14 +375,14 @@ mod tests {
             opaque: &[],
             escaped: &[0],
         };
-        assert_eq!(scan.mentions(), vec![(9, "alice".to_string())]);
+        assert_eq!(scan.mentions(), vec![(9..15, "alice".to_string())]);
         let opaque = [Range { start: 9, end: 15 }];
         let scan = Scan {
             text,
             opaque: &opaque,
             escaped: &[],
         };
-        assert_eq!(scan.mentions(), vec![(0, "bob".to_string())]);
+        assert_eq!(scan.mentions(), vec![(0..4, "bob".to_string())]);
     }
 
     #[test]
@@ -473,5 +495,12 @@ mod tests {
             vec![Field::Bad(6, "2026-02-30".into())]
         );
         assert!(scan("overdue:2026-11-10 xdue:+3d").is_empty());
+        assert_eq!(
+            scan("x ⏳ 2026-11-20 ❌2026-11-21"),
+            vec![
+                Field::Scheduled(d("2026-11-20")),
+                Field::Cancelled(d("2026-11-21"))
+            ]
+        );
     }
 }

@@ -2,12 +2,19 @@
 //! knowledge of other files. Markdown is read with pulldown-cmark's offset
 //! iterator so every entry, mention and diagnostic keeps its line and column.
 
+mod dateformat;
+mod entry;
 pub mod frontmatter;
+pub mod handle;
 pub mod inline;
+pub mod journal;
 pub mod logseq;
+mod mask;
 pub mod obsidian;
+pub mod page;
 pub mod path;
 pub mod settings;
+mod task;
 pub mod yaml;
 
 use std::ops::Range;
@@ -16,10 +23,9 @@ use chrono::NaiveDate;
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
-use crate::dates::{Birthday, Dur};
-use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, PageFacts, Task};
+use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, Task};
 use frontmatter::Split;
-use inline::{Field, Leading, Scan};
+use inline::Leading;
 use path::PathDate;
 
 /// Tag lists and text patterns that give an entry its kinds (SPEC §4).
@@ -69,6 +75,18 @@ pub struct ParseOptions {
     pub kinds: Kinds,
     /// What the vault's app settings say (SPEC §11).
     pub vault: settings::VaultSettings,
+    /// Tags that make a note a person page anywhere (lower case, SPEC §2).
+    pub person_tags: Vec<String>,
+    /// Handles that are never people (canonical, SPEC §2).
+    pub ignore: Vec<String>,
+    /// The journal formats compiled on first use, with the settings they
+    /// were compiled from (`vault` may be set after a clone).
+    journal: std::sync::OnceLock<(settings::VaultSettings, journal::Journal)>,
+}
+
+/// `xs` as owned strings.
+fn strings(xs: &[&str]) -> Vec<String> {
+    xs.iter().map(|s| (*s).to_string()).collect()
 }
 
 impl Default for ParseOptions {
@@ -77,18 +95,30 @@ impl Default for ParseOptions {
             people_dir: "people".to_string(),
             kinds: Kinds::default(),
             vault: settings::VaultSettings::default(),
+            person_tags: strings(&["person", "people", "contact"]),
+            ignore: strings(&["here", "channel", "everyone", "all"]),
+            journal: std::sync::OnceLock::new(),
         }
     }
 }
 
 impl ParseOptions {
-    /// Whether the note at `rel` is a person page.
+    /// Whether the note at `rel` is a person page by where it lives (SPEC
+    /// §2); a tagged page is one wherever it lives.
     pub fn is_person_page(&self, rel: &str) -> bool {
-        let dir = self.people_dir.trim_matches('/');
-        dir.is_empty()
-            || rel
-                .strip_prefix(dir)
-                .is_some_and(|rest| rest.starts_with('/'))
+        page::in_people_dir(rel, &self.people_dir)
+    }
+
+    /// The vault's journal formats.
+    pub fn journal(&self) -> std::borrow::Cow<'_, journal::Journal> {
+        let (from, j) = self
+            .journal
+            .get_or_init(|| (self.vault.clone(), journal::Journal::new(&self.vault)));
+        if *from == self.vault {
+            std::borrow::Cow::Borrowed(j)
+        } else {
+            std::borrow::Cow::Owned(journal::Journal::new(&self.vault))
+        }
     }
 }
 
@@ -138,6 +168,18 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// A wikilink in a block.
+struct Link {
+    /// The target, without a heading or block part.
+    target: String,
+    /// Source offset of the link.
+    src_at: usize,
+    /// Where its text starts and ends in the block's text.
+    text: Range<usize>,
+    /// The day it names when it is a journal link.
+    day: Option<NaiveDate>,
+}
+
 /// An entry being collected from Markdown events.
 #[derive(Default)]
 struct Block {
@@ -148,12 +190,19 @@ struct Block {
     escaped: Vec<usize>,
     /// `(offset in text, offset in source)` at the start of each text piece.
     segs: Vec<(usize, usize)>,
-    wikilinks: Vec<(String, usize)>,
+    links: Vec<Link>,
     heading: Option<u8>,
     item: bool,
     task: Option<Task>,
     /// The leading date of the enclosing list item, if any.
     inherited: Option<NaiveDate>,
+    /// People named by the people headers this block sits under.
+    heads: Vec<Mention>,
+    /// This block's own people-header mentions, once asked.
+    header: Option<Vec<Mention>>,
+    /// Its own mentions as found then, with the text's length at the time:
+    /// reused when the text has not grown since.
+    scanned: Option<(usize, Vec<Mention>)>,
 }
 
 impl Block {
@@ -188,10 +237,25 @@ impl Block {
         }
     }
 
+    /// The journal link the text starts with (SPEC §3 rule 1 ⟨1.1⟩).
+    fn lead_link(&self) -> Option<NaiveDate> {
+        let first = self.links.first()?;
+        let before = &self.text[..first.text.start];
+        (before.trim().is_empty()).then_some(first.day).flatten()
+    }
+
+    /// Whether the block is a task, including by its text's marker.
+    fn is_task(&self) -> bool {
+        self.task.is_some() || (self.item && task::item_state(&self.text).is_some())
+    }
+
     fn leading(&self) -> Option<NaiveDate> {
         match inline::leading_date(&self.text) {
             Leading::Date(d) => Some(d),
-            _ => self.inherited,
+            _ => self
+                .lead_link()
+                .filter(|_| !self.is_task())
+                .or(self.inherited),
         }
     }
 }
@@ -209,8 +273,9 @@ struct NoteParser<'a> {
     opts: &'a ParseOptions,
     lines: Lines<'a>,
     file_date: Option<(NaiveDate, DateSource)>,
-    /// Enclosing headings: level and the date they hold, if any.
-    headings: Vec<(u8, Option<NaiveDate>)>,
+    /// Enclosing headings: level, the date they hold, if any, and the
+    /// people they name when they are people headers.
+    headings: Vec<(u8, Option<NaiveDate>, Vec<Mention>)>,
     blocks: Vec<Block>,
     containers: Vec<Container>,
     entries: Vec<Entry>,
@@ -223,6 +288,12 @@ struct NoteParser<'a> {
     keep_all: bool,
     /// Whether this note is a person page.
     page: bool,
+    /// Whether the path dates this note: a day's journal page.
+    journal_page: bool,
+    /// `SCHEDULED:`/`DEADLINE:` lines by the line they belong to.
+    planning: &'a [(u32, logseq::Planning)],
+    /// Lines holding a callout's title.
+    callout_titles: &'a [u32],
 }
 
 /// The Markdown extensions relnotes reads.
@@ -232,6 +303,7 @@ fn markdown_options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_WIKILINKS
         | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_MATH
 }
 
 /// Parses one note. `rel` is its path relative to the root, with `/`.
@@ -250,55 +322,46 @@ pub fn parse_note_pruned(rel: &str, src: &str, opts: &ParseOptions) -> NoteFacts
 
 fn parse(rel: &str, src: &str, opts: &ParseOptions, keep_all: bool) -> NoteFacts {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let mut diagnostics = Vec::new();
+    let (mut meta, body_start, first_line) = match frontmatter::split(src) {
+        // An unclosed `---` is a thematic break (SPEC §1 ⟨1.1⟩): no front matter.
+        Split::None | Split::Unclosed => (page::Meta::default(), 0, 1),
+        Split::Block(fm) => {
+            let first = src[..fm.body_start].matches('\n').count();
+            let first = u32::try_from(first).unwrap_or(u32::MAX - 1) + 1;
+            (
+                front_matter(rel, &fm, &mut diagnostics),
+                fm.body_start,
+                first,
+            )
+        }
+    };
+    let masked = mask::mask(src, body_start, first_line);
+    meta.add_properties(&masked.page);
+    let is_page = page::is_page(rel, &meta, opts);
+    let page = is_page.then(|| page::facts(rel, &meta, &mut diagnostics));
+    let text: &str = &masked.text;
     let mut p = NoteParser {
         path: rel,
         opts,
+        // Columns count the characters of the note as written.
         lines: Lines::new(src),
         file_date: None,
+        journal_page: false,
         headings: Vec::new(),
         blocks: Vec::new(),
         containers: Vec::new(),
         entries: Vec::new(),
-        diagnostics: Vec::new(),
+        diagnostics,
         skip: 0,
         opaque: 0,
         keep_all,
-        page: opts.is_person_page(rel),
+        page: is_page,
+        planning: &masked.planning,
+        callout_titles: &masked.callout_titles,
     };
-    let is_page = p.page;
-    let mut page = is_page.then(|| PageFacts {
-        handle: path::slug(rel),
-        ..PageFacts::default()
-    });
-
-    let mut body_start = 0;
-    match frontmatter::split(src) {
-        Split::None => {}
-        Split::Unclosed => p.diagnostics.push(Diagnostic::error(
-            rel,
-            1,
-            1,
-            "front matter starts with `---` but is never closed",
-        )),
-        Split::Block(fm) => {
-            body_start = fm.body_start;
-            p.front_matter(&fm, page.as_mut());
-        }
-    }
-    if p.file_date.is_none() {
-        match path::path_date(rel) {
-            PathDate::Date(d) => p.file_date = Some((d, DateSource::Path)),
-            PathDate::Impossible(t) => p.diagnostics.push(Diagnostic::warning(
-                rel,
-                0,
-                0,
-                format!("impossible date {t} in the file name"),
-            )),
-            PathDate::None => {}
-        }
-    }
-
-    p.body(src, body_start);
+    p.file_date(&meta);
+    p.body(text, body_start);
     p.entries.sort_by_key(|e| e.line);
     p.diagnostics.sort();
     p.diagnostics.dedup();
@@ -310,82 +373,72 @@ fn parse(rel: &str, src: &str, opts: &ParseOptions, keep_all: bool) -> NoteFacts
     }
 }
 
-impl NoteParser<'_> {
-    fn front_matter(&mut self, fm: &frontmatter::FrontMatter<'_>, page: Option<&mut PageFacts>) {
-        let hash = match frontmatter::load(fm) {
-            Ok(h) => h,
-            Err(e) => {
-                self.diagnostics.push(Diagnostic::error(
-                    self.path,
+/// Reads a front matter block; a problem goes to `diags` and leaves it
+/// empty.
+fn front_matter(
+    rel: &str,
+    fm: &frontmatter::FrontMatter<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> page::Meta {
+    match frontmatter::load(fm) {
+        Ok(hash) => page::Meta::from_yaml(&hash, |k| frontmatter::key_line(fm, k)),
+        Err(e) => {
+            diags.push(if e.fatal {
+                Diagnostic::error(
+                    rel,
                     e.line,
                     e.col,
                     format!("front matter is not valid YAML: {}", e.message),
-                ));
-                return;
-            }
-        };
-        let text = |key: &str| frontmatter::get(&hash, key).and_then(frontmatter::scalar);
-        if let Some(date) = text("date") {
-            let head = date.get(..10).unwrap_or(&date);
+                )
+            } else {
+                Diagnostic::warning(
+                    rel,
+                    e.line,
+                    e.col,
+                    format!("front matter is ignored: {}", e.message),
+                )
+            });
+            page::Meta::default()
+        }
+    }
+}
+
+impl NoteParser<'_> {
+    /// The file's own date: front matter (or property) `date:`, else the
+    /// path (SPEC §3 rules 3 and 4), the vault's journal format first.
+    fn file_date(&mut self, meta: &page::Meta) {
+        if let Some(date) = meta.text("date") {
+            let head = date.get(..10).unwrap_or(date);
             match crate::dates::parse_iso(head) {
                 Some(d) => self.file_date = Some((d, DateSource::FrontMatter)),
                 None => self.diagnostics.push(Diagnostic::warning(
                     self.path,
-                    frontmatter::key_line(fm, "date"),
+                    meta.line("date"),
                     1,
                     format!("front matter date `{date}` is not a possible YYYY-MM-DD date"),
                 )),
             }
         }
-        let Some(page) = page else { return };
-        if let Some(h) = text("handle") {
-            let h = h.trim().trim_start_matches('@').to_lowercase();
-            if !h.is_empty() {
-                page.handle = h;
-            }
-        }
-        page.handle_line = frontmatter::key_line(fm, "handle");
-        page.aliases_line = frontmatter::key_line(fm, "aliases");
-        page.name = text("name").filter(|s| !s.trim().is_empty());
-        let list = |key: &str| {
-            frontmatter::get(&hash, key)
-                .map(frontmatter::list)
-                .unwrap_or_default()
+        let by_vault = self.opts.journal().path_date(self.path);
+        let by_path = match by_vault {
+            Some(d) => Some(d),
+            None => match path::path_date(self.path) {
+                PathDate::Date(d) => Some(d),
+                PathDate::Impossible(t) => {
+                    self.diagnostics.push(Diagnostic::warning(
+                        self.path,
+                        0,
+                        0,
+                        format!("impossible date {t} in the file name"),
+                    ));
+                    None
+                }
+                PathDate::None => None,
+            },
         };
-        page.aliases = list("aliases")
-            .into_iter()
-            .map(|a| a.trim().trim_start_matches('@').to_lowercase())
-            .filter(|a| !a.is_empty())
-            .collect();
-        page.circles = list("circles")
-            .into_iter()
-            .map(|c| c.trim().to_lowercase())
-            .collect();
-        page.org = text("org");
-        page.email = text("email");
-        if let Some(c) = text("cadence") {
-            if Dur::parse(&c, false).is_ok() {
-                page.cadence = Some(c.trim().to_string());
-            } else {
-                self.diagnostics.push(Diagnostic::warning(
-                    self.path,
-                    frontmatter::key_line(fm, "cadence"),
-                    1,
-                    format!("cadence `{c}` is not a duration like 30d, 2w, 1m or 1y"),
-                ));
-            }
-        }
-        if let Some(b) = text("birthday") {
-            if Birthday::parse(&b).is_some() {
-                page.birthday = Some(b.trim().to_string());
-            } else {
-                self.diagnostics.push(Diagnostic::warning(
-                    self.path,
-                    frontmatter::key_line(fm, "birthday"),
-                    1,
-                    format!("birthday `{b}` is not a possible YYYY-MM-DD or MM-DD date"),
-                ));
-            }
+        self.journal_page = by_path.is_some();
+        if self.file_date.is_none() {
+            self.file_date = by_path.map(|d| (d, DateSource::Path));
         }
     }
 
@@ -434,9 +487,10 @@ impl NoteParser<'_> {
                         b.push(&t, r.start + 1, true);
                     }
                 }
-                Event::SoftBreak | Event::HardBreak => {
+                Event::SoftBreak | Event::HardBreak => self.line_break(r.start),
+                Event::InlineMath(t) | Event::DisplayMath(t) if self.skip == 0 => {
                     if let Some(b) = self.blocks.last_mut() {
-                        b.space();
+                        b.push(&t, r.start + 1, true);
                     }
                 }
                 Event::TaskListMarker(done) => {
@@ -464,13 +518,11 @@ impl NoteParser<'_> {
                         b.space();
                     }
                 } else {
-                    self.blocks.push(Block::new(at));
+                    self.open_block(at);
                 }
             }
             Tag::Heading { level, .. } => {
-                let mut b = Block::new(at);
-                b.heading = Some(level as u8);
-                self.blocks.push(b);
+                self.open_block(at).heading = Some(level as u8);
             }
             Tag::Item => {
                 let inherited = self
@@ -480,15 +532,16 @@ impl NoteParser<'_> {
                     .find(|b| b.item)
                     .and_then(Block::leading);
                 self.containers.push(Container::Item);
-                let mut b = Block::new(at);
+                let b = self.open_block(at);
                 b.item = true;
                 b.inherited = inherited;
-                self.blocks.push(b);
             }
             Tag::BlockQuote(_) | Tag::FootnoteDefinition(_) | Tag::List(_) | Tag::Table(_) => {
                 self.containers.push(Container::Other);
             }
-            Tag::TableHead | Tag::TableRow => self.blocks.push(Block::new(at)),
+            Tag::TableHead | Tag::TableRow => {
+                self.open_block(at);
+            }
             Tag::TableCell => {
                 if let Some(b) = self.blocks.last_mut() {
                     if !b.text.is_empty() {
@@ -503,9 +556,7 @@ impl NoteParser<'_> {
                 ..
             } => {
                 if let LinkType::WikiLink { .. } = link_type {
-                    if let Some(b) = self.blocks.last_mut() {
-                        b.wikilinks.push((dest_url.to_string(), at));
-                    }
+                    self.open_link(&dest_url, at);
                     self.opaque += 1;
                 } else if matches!(link_type, LinkType::Autolink | LinkType::Email) {
                     self.opaque += 1;
@@ -524,15 +575,17 @@ impl NoteParser<'_> {
                 }
             }
             TagEnd::Heading(level) => {
-                if let Some(b) = self.blocks.pop() {
+                if let Some(mut b) = self.blocks.pop() {
                     let level = level as u8;
                     let date = inline::dates_anywhere(&b.text)
                         .into_iter()
                         .find_map(|(_, _, d)| d);
-                    while self.headings.last().is_some_and(|&(l, _)| l >= level) {
+                    while self.headings.last().is_some_and(|h| h.0 >= level) {
                         self.headings.pop();
                     }
-                    self.headings.push((level, date));
+                    b.heads = self.heading_heads();
+                    let people = self.header(&mut b);
+                    self.headings.push((level, date, people));
                     self.finish(b);
                 }
             }
@@ -556,166 +609,21 @@ impl NoteParser<'_> {
             TagEnd::CodeBlock | TagEnd::HtmlBlock | TagEnd::MetadataBlock(_) => {
                 self.skip = self.skip.saturating_sub(1);
             }
-            TagEnd::Link | TagEnd::Image => self.opaque = self.opaque.saturating_sub(1),
+            TagEnd::Link => {
+                self.opaque = self.opaque.saturating_sub(1);
+                if let Some(l) = self.blocks.last_mut().and_then(|b| {
+                    let end = b.text.len();
+                    b.links
+                        .last_mut()
+                        .filter(|l| l.text.end == usize::MAX)
+                        .map(|l| (l, end))
+                }) {
+                    l.0.text.end = l.1;
+                }
+            }
+            TagEnd::Image => self.opaque = self.opaque.saturating_sub(1),
             _ => {}
         }
-    }
-
-    fn warn_at(&mut self, b: &Block, at: usize, message: String) {
-        let (line, col) = self.lines.line_col(b.src_offset(at));
-        self.diagnostics
-            .push(Diagnostic::warning(self.path, line, col, message));
-    }
-
-    /// Turns a collected block into an entry.
-    fn finish(&mut self, mut b: Block) {
-        // Obsidian Tasks' cancelled task `- [-]`, which CommonMark reads as text.
-        if b.item && b.task.is_none() {
-            let t = b.text.trim_start();
-            if let Some(rest) = t.strip_prefix("[-]") {
-                if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-                    let cut = b.text.len() - rest.len();
-                    b.task = Some(Task::Cancelled);
-                    b.text.replace_range(..cut, &" ".repeat(cut));
-                }
-            }
-        }
-        if b.text.trim().is_empty() {
-            return;
-        }
-        let mut opaque = std::mem::take(&mut b.opaque);
-        opaque.extend(inline::url_ranges(&b.text));
-        opaque.sort_by_key(|r| r.start);
-        // Merge overlaps (a URL inside a code span): `Scan` needs disjoint
-        // ranges.
-        let mut merged: Vec<Range<usize>> = Vec::with_capacity(opaque.len());
-        for r in opaque {
-            match merged.last_mut() {
-                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-                _ => merged.push(r),
-            }
-        }
-        let opaque = merged;
-        let scan = Scan {
-            text: &b.text,
-            opaque: &opaque,
-            escaped: &b.escaped,
-        };
-
-        // Date, most specific first (SPEC §3).
-        let (mut date, mut source) = (None, None);
-        match inline::leading_date(&b.text) {
-            Leading::Date(d) => (date, source) = (Some(d), Some(DateSource::Leading)),
-            Leading::Impossible(at, t) => {
-                self.warn_at(&b, at, format!("impossible date {t}"));
-            }
-            Leading::None => {}
-        }
-        if date.is_none() && b.inherited.is_some() {
-            (date, source) = (b.inherited, Some(DateSource::Leading));
-        }
-        if b.heading.is_some() {
-            for (at, t, d) in inline::dates_anywhere(&b.text) {
-                if d.is_none() && at != b.text.len() - b.text.trim_start().len() {
-                    self.warn_at(&b, at, format!("impossible date {t}"));
-                }
-            }
-        }
-        // An entry that names no one, has no tag and no task, and is not a
-        // line on a person page is pruned: all that matters of it is its
-        // date warnings, given above. (`@` starts every mention, `#` every
-        // tag.)
-        if !self.keep_all
-            && b.task.is_none()
-            && b.wikilinks.is_empty()
-            && !(self.page && b.heading.is_none())
-            && !b.text.contains(['@', '#'])
-        {
-            return;
-        }
-        if date.is_none() {
-            if let Some(d) = self.headings.iter().rev().find_map(|&(_, d)| d) {
-                (date, source) = (Some(d), Some(DateSource::Heading));
-            }
-        }
-        if date.is_none() {
-            if let Some((d, s)) = self.file_date {
-                (date, source) = (Some(d), Some(s));
-            }
-        }
-
-        let mut mentions: Vec<Mention> = Vec::new();
-        for (at, key) in scan.mentions() {
-            let (line, col) = self.lines.line_col(b.src_offset(at));
-            mentions.push(Mention {
-                key,
-                wikilink: false,
-                line,
-                col,
-            });
-        }
-        for (target, at) in &b.wikilinks {
-            // `[[Alice Chen#Notes]]` names the page `Alice Chen`.
-            let target = target.split('#').next().unwrap_or(target).trim();
-            if target.is_empty() {
-                continue;
-            }
-            let (line, col) = self.lines.line_col(*at);
-            mentions.push(Mention {
-                key: target.to_lowercase(),
-                wikilink: true,
-                line,
-                col,
-            });
-        }
-
-        let tags = scan.tags();
-        let (mut due, mut due_rel, mut done) = (None, None, None);
-        if b.task.is_some() {
-            for field in inline::task_fields(&scan) {
-                match field {
-                    Field::Due(d) => due = due.or(Some(d)),
-                    Field::DueRelative(r) => due_rel = due_rel.or(Some(r)),
-                    Field::Done(d) => done = done.or(Some(d)),
-                    Field::Bad(at, t) => {
-                        self.warn_at(&b, at, format!("impossible date {t} in a task"))
-                    }
-                }
-            }
-        }
-        if due.is_none() {
-            if let Some(rel) = due_rel {
-                match date {
-                    Some(d) => due = rel.after(d),
-                    None => {
-                        let line = self.lines.line(b.start);
-                        self.diagnostics.push(Diagnostic::warning(
-                            self.path,
-                            line,
-                            1,
-                            format!("relative due:+{rel} but the entry has no date to count from"),
-                        ));
-                    }
-                }
-            }
-        }
-
-        let text = collapse_ws(&b.text);
-        let (gave, got) = self.opts.kinds.classify(&tags, &text);
-        self.entries.push(Entry {
-            line: self.lines.line(b.start),
-            text,
-            date,
-            date_source: source,
-            heading: b.heading.is_some(),
-            mentions,
-            tags,
-            gave,
-            got,
-            task: b.task,
-            due,
-            done,
-        });
     }
 }
 
@@ -731,7 +639,11 @@ fn collapse_ws(s: &str) -> String {
     // Byte-wise when it can be: decoding every char to ask whether it is
     // whitespace was the parser's hottest loop. (ASCII whitespace for
     // `char::is_whitespace` adds only the vertical tab.)
-    if s.is_ascii() && !s.contains('\u{b}') {
+    if s.contains(mask::FILLER) {
+        s.split(|c: char| c.is_whitespace() || c == mask::FILLER)
+            .filter(|w| !w.is_empty())
+            .for_each(&mut push);
+    } else if s.is_ascii() && !s.contains('\u{b}') {
         s.split_ascii_whitespace().for_each(&mut push);
     } else {
         s.split_whitespace().for_each(&mut push);

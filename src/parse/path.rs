@@ -73,24 +73,11 @@ pub fn path_date(rel: &str) -> PathDate {
     PathDate::None
 }
 
-/// The handle a person page gets from its file stem: lower case, runs of
-/// spaces and `_` become `-` (`people/Alice Chen.md` → `alice-chen`).
+/// The slug of a path's file stem (SPEC §2 ⟨1.1⟩, see
+/// [`super::handle::slug`]): `people/Alice Chen.md` → `alice-chen`.
 pub fn slug(rel: &str) -> String {
     let file = rel.rsplit('/').next().unwrap_or(rel);
-    let mut out = String::with_capacity(file.len());
-    let mut in_run = false;
-    for c in stem_of(file).chars() {
-        if c == ' ' || c == '_' {
-            if !in_run {
-                out.push('-');
-            }
-            in_run = true;
-        } else {
-            in_run = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
+    super::handle::slug(stem_of(file))
 }
 
 /// The path without its extension, lower case: what a wikilink names.
@@ -158,6 +145,7 @@ mod tests {
         assert_eq!(slug("people/Alice Chen.md"), "alice-chen");
         assert_eq!(slug("people/Bob__ _Smith.md"), "bob-smith");
         assert_eq!(slug("people/ÉMILE.md"), "émile");
+        assert_eq!(slug("Conan O'Brien"), "conan-o-brien");
         assert_eq!(link_key("people/Alice Chen.md"), "people/alice chen");
     }
 }

@@ -3,6 +3,7 @@
 //! comes out of code.
 
 use super::*;
+use std::ops::Range;
 
 fn parse(rel: &str, src: &str) -> NoteFacts {
     parse_note(rel, src, &ParseOptions::default())
@@ -272,8 +273,26 @@ fn spec1_broken_front_matter_is_an_error_with_a_line() {
         all_mentions("---\nname: [unclosed\n---\n- 2026-11-20 met @a\n"),
         ["a"]
     );
+}
+
+#[test]
+fn spec1_unclosed_front_matter_is_a_thematic_break() {
     let f = parse("n.md", "---\nname: x\n- 2026-11-20 met @a\n");
-    assert!(f.diagnostics[0].message.contains("never closed"));
+    assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+    assert_eq!(all_mentions("---\nname: x\n- 2026-11-20 met @a\n"), ["a"]);
+}
+
+#[test]
+fn spec1_front_matter_not_a_mapping_is_a_warning() {
+    for src in ["---\n- a\n- b\n---\n- @x\n", "---\njust text\n---\n- @x\n"] {
+        let f = parse("n.md", src);
+        assert_eq!(f.diagnostics.len(), 1, "{:?}", f.diagnostics);
+        assert_eq!(f.diagnostics[0].severity, crate::model::Severity::Warning);
+        assert_eq!(all_mentions(src), ["x"]);
+    }
+    assert!(parse("n.md", "---\n---\nx\n").diagnostics.is_empty());
+    assert!(parse("n.md", "---\na: 1\n...\n@x\n").diagnostics.is_empty());
+    assert_eq!(all_mentions("---\na: \"@y\"\n...\n@x\n"), ["x"]);
 }
 
 #[test]
@@ -322,7 +341,7 @@ fn spec4_tasks_open_done_cancelled() {
         (e[0].task, e[0].due),
         (Some(Task::Open), Some(d("2026-11-23")))
     );
-    assert_eq!(e[0].text, "send @a the plan due:+3d");
+    assert_eq!(e[0].text, "send @a the plan");
     assert_eq!(
         (e[1].task, e[1].done),
         (Some(Task::Done), Some(d("2026-11-19")))
@@ -426,6 +445,21 @@ mod props {
             "<!--",
             "-->",
             "<https://a/@z>",
+            "%%",
+            "$",
+            "$$",
+            "{{",
+            "}}",
+            "key:: @v\n",
+            "TODO ",
+            "[!note] ",
+            "José",
+            "Jose\u{301}",
+            "@लक्ष्मी",
+            "和@erin开会",
+            "@12",
+            "www.x/@w",
+            "@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         ]);
         prop::collection::vec(atoms, 0..60).prop_map(|v| v.concat())
     }
@@ -460,14 +494,18 @@ mod props {
         }
 
         /// Whatever surrounds it, no mention ever starts inside a code span
-        /// or a code block, as pulldown-cmark itself sees them.
+        /// or a code block, as pulldown-cmark itself sees them in the text
+        /// the parser reads.
         #[test]
         fn no_mention_from_code(body in markdownish()) {
             // A first line that is not `---`: no front matter, offsets match.
             let src = format!("x\n{body}");
+            // Code as the parser sees it: after comments and properties are
+            // masked (offsets stay the same).
+            let masked = mask::mask(&src, 0, 1);
             let mut code = Vec::new();
             let mut block_start = None;
-            for (ev, r) in Parser::new_ext(&src, markdown_options()).into_offset_iter() {
+            for (ev, r) in Parser::new_ext(&masked.text, markdown_options()).into_offset_iter() {
                 match ev {
                     Event::Code(_) => code.push(r),
                     Event::Start(Tag::CodeBlock(_)) => block_start = Some(r.start),
@@ -489,5 +527,403 @@ mod props {
                 }
             }
         }
+
+        /// (a) NFC and NFD spellings of the same text give the same people.
+        #[test]
+        fn spec2_nfc_and_nfd_give_the_same_people(body in markdownish()) {
+            use unicode_normalization::UnicodeNormalization;
+            let nfc: String = body.nfc().collect();
+            let nfd: String = body.nfd().collect();
+            prop_assert_eq!(all_mentions(&nfc), all_mentions(&nfd), "{:?}", body);
+        }
+
+        /// (b) No mention starts inside code, HTML, math, a URL, a comment,
+        /// a property or a macro, as the parser sees them: pulldown-cmark's
+        /// events, and what the mask blanks.
+        #[test]
+        fn spec2_no_mention_in_data(body in markdownish()) {
+            let src = format!("x\n{body}");
+            let masked = mask::mask(&src, 0, 1);
+            let mut data: Vec<Range<usize>> = Vec::new();
+            let mut open = None;
+            for (ev, r) in Parser::new_ext(&masked.text, markdown_options()).into_offset_iter() {
+                match ev {
+                    Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) | Event::InlineHtml(_) | Event::Html(_) => data.push(r),
+                    Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) => open = Some(r.start),
+                    Event::End(TagEnd::CodeBlock | TagEnd::HtmlBlock) => {
+                        data.push(open.take().unwrap_or(r.start)..r.end);
+                    }
+                    _ => {}
+                }
+            }
+            let lines = Lines::new(&src);
+            let f = parse("n.md", &src);
+            for e in &f.entries {
+                for m in e.mentions.iter().filter(|m| !m.wikilink) {
+                    let start = lines.starts[m.line as usize - 1];
+                    let off = start
+                        + src[start..].chars().take(m.col as usize - 1).map(char::len_utf8).sum::<usize>();
+                    prop_assert_eq!(masked.text.as_bytes().get(off), Some(&b'@'), "masked: {:?} {:?}", src, m);
+                    prop_assert!(!data.iter().any(|r| r.contains(&off)), "{:?} -> {:?}", src, m);
+                    let token_start = src[..off].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+                    let token = &src[token_start..off];
+                    let in_url = ["://"].iter().any(|p| {
+                        token.rfind(p).is_some_and(|i| !token[i..].contains([')', '<', '>']))
+                    });
+                    prop_assert!(!in_url, "{:?} -> {:?}", src, m);
+                }
+            }
+        }
+
+        /// Any journal format, any link or file name: no panic.
+        #[test]
+        fn journal_formats_never_panic(fmt in "[YMDdoEy\\[\\]' ,./-]{0,12}", s in any::<String>()) {
+            let opts = ParseOptions {
+                vault: settings::VaultSettings {
+                    daily: Some(settings::DailyNotes { folder: String::new(), format: fmt.clone() }),
+                    templates: Vec::new(),
+                    logseq: Some(settings::LogseqJournals {
+                        journals_dir: "j".into(),
+                        file_name_format: fmt.clone(),
+                        page_title_format: fmt,
+                    }),
+                },
+                ..ParseOptions::default()
+            };
+            let j = opts.journal();
+            let _ = j.link_date(&s);
+            let _ = j.path_date(&format!("j/{s}.md"));
+            let _ = j.path_date(&format!("{s}.md"));
+        }
+
+        /// (c) No handle is all digits or longer than 64 characters.
+        #[test]
+        fn spec2_handles_have_a_letter_and_at_most_64_chars(body in markdownish(), junk in any::<String>()) {
+            for src in [body, junk] {
+                for m in parse("n.md", &src).entries.iter().flat_map(|e| &e.mentions).filter(|m| !m.wikilink) {
+                    prop_assert!(m.key.chars().any(char::is_alphabetic), "{:?}", m);
+                    prop_assert!(m.key.chars().count() <= 64, "{:?}", m);
+                }
+            }
+        }
     }
+}
+
+// ---- SPEC v1.1 rules ----
+
+fn keys(src: &str) -> Vec<String> {
+    all_mentions(src)
+}
+
+#[test]
+fn spec2_mention_letters_with_combining_marks() {
+    assert_eq!(keys("hi @लक्ष्मी and @தமிழ் ok\n"), ["लक्ष्मी", "தமிழ்"]);
+    assert_eq!(keys("@Jose\u{301} and @José\n"), ["josé", "josé"]);
+}
+
+#[test]
+fn spec2_mention_needs_a_letter() {
+    assert!(keys("Lunch @12:30 and @2026\n").is_empty());
+    assert_eq!(keys("@r2d2\n"), ["r2d2"]);
+}
+
+#[test]
+fn spec2_mention_cjk_and_hangul_boundaries() {
+    assert_eq!(keys("和@erin开会\n"), ["erin"]);
+    assert_eq!(keys("@王明 开会\n"), ["王明"]);
+    assert_eq!(keys("@王明开会\n"), ["王明开会"]);
+    assert_eq!(keys("@김철수와 @민수王\n"), ["김철수와", "민수"]);
+    assert!(keys("email me@x.com\n").is_empty());
+}
+
+#[test]
+fn spec2_mention_not_before_slash_paren_or_scheme() {
+    assert!(keys("use @babel/core and @ApiProperty() and @host://x\n").is_empty());
+    assert_eq!(keys("(@alice) and @bob, ok\n"), ["alice", "bob"]);
+}
+
+#[test]
+fn spec2_mention_ignore_list() {
+    assert_eq!(keys("@channel @here @everyone @all @Alice\n"), ["alice"]);
+    let opts = ParseOptions {
+        ignore: vec!["team".into()],
+        ..ParseOptions::default()
+    };
+    let f = parse_note("n.md", "@team @channel\n", &opts);
+    let k: Vec<_> = f.entries[0]
+        .mentions
+        .iter()
+        .map(|m| m.key.as_str())
+        .collect();
+    assert_eq!(k, ["channel"]);
+}
+
+#[test]
+fn spec2_mention_at_most_64_chars() {
+    let ok = format!("@{}\n", "a".repeat(64));
+    let long = format!("@{}\n", "a".repeat(65));
+    assert_eq!(keys(&ok).len(), 1);
+    assert!(keys(&long).is_empty());
+    assert_eq!(keys(&format!("@{}...\n", "a".repeat(64))).len(), 1);
+}
+
+#[test]
+fn spec2_no_mentions_in_comments_math_properties_macros() {
+    let src = "a %% @c1 %% b @yes1\n\n%%\n@c2\n%%\n\nmath $@m1$ and $$@m2$$ @yes2\n\n- item\n  owner:: @p1\n- {{embed @mac}} @yes3\n";
+    assert_eq!(keys(src), ["yes1", "yes2", "yes3"]);
+    assert_eq!(keys("costs $12 and @bob $8\n"), ["bob"]);
+}
+
+#[test]
+fn spec2_people_headers_list_items() {
+    let f = parse(
+        "n.md",
+        "- [[Alice Chen]]\n  - talked about her promotion #got\n  - TODO send her the deck\n- @bob, @carol & @dan\n  - lunch\n- not a header @erin\n  - nested\n",
+    );
+    let of = |t: &str| -> Vec<String> {
+        entry(&f, t)
+            .mentions
+            .iter()
+            .map(|m| m.key.clone())
+            .collect()
+    };
+    assert_eq!(of("promotion"), ["alice chen"]);
+    assert_eq!(of("send her"), ["alice chen"]);
+    assert_eq!(entry(&f, "send her").task, Some(Task::Open));
+    assert_eq!(of("lunch"), ["bob", "carol", "dan"]);
+    assert!(of("nested").is_empty());
+}
+
+#[test]
+fn spec2_people_headers_headings() {
+    let f = parse(
+        "n.md",
+        "## @alice\n\nmet for coffee\n\n### details\n\n- more\n\n## Other\n\nplain\n",
+    );
+    let of = |t: &str| -> Vec<String> {
+        entry(&f, t)
+            .mentions
+            .iter()
+            .map(|m| m.key.clone())
+            .collect()
+    };
+    assert_eq!(of("coffee"), ["alice"]);
+    assert_eq!(of("more"), ["alice"]);
+    assert!(of("plain").is_empty());
+}
+
+#[test]
+fn spec2_wikilink_heading_block_parts_and_embeds() {
+    let f = parse("n.md", "see [[Alice Chen#Notes]] [[Bob#^b1]] ![[Carol]]\n");
+    let k: Vec<_> = f.entries[0]
+        .mentions
+        .iter()
+        .map(|m| m.key.as_str())
+        .collect();
+    assert_eq!(k, ["alice chen", "bob"]);
+}
+
+#[test]
+fn spec2_at_wikilinks() {
+    let f = parse("n.md", "met [[@Alice Chen]] and [[@12]] and [[@channel]]\n");
+    let k: Vec<_> = f.entries[0]
+        .mentions
+        .iter()
+        .map(|m| (m.key.as_str(), m.wikilink))
+        .collect();
+    assert_eq!(k, [("@Alice Chen", true)]);
+}
+
+#[test]
+fn spec2_person_pages_by_folder_tag_and_namespace() {
+    let opts = ParseOptions::default();
+    assert!(parse_note("People/Alice Chen.md", "", &opts).page.is_some());
+    assert!(parse_note("People/People.md", "", &opts).page.is_none());
+    let p = parse_note("notes/Bob.md", "---\ntags: [person/friend]\n---\n", &opts);
+    assert_eq!(p.page.unwrap().name.as_deref(), Some("Bob"));
+    let p = parse_note(
+        "pages/Dima.md",
+        "tags:: person\nalias:: Dmitri, [[D]]\n\n- hi\n",
+        &opts,
+    );
+    let page = p.page.unwrap();
+    assert_eq!(page.aliases, ["dmitri", "d"]);
+    let p = parse_note(
+        "x/Eve.md",
+        "---\ncategories: [\"[[People]]\"]\n---\n",
+        &opts,
+    );
+    assert!(p.page.is_some());
+    let p = parse_note("pages/people___Grace Hopper.md", "- hi\n", &opts);
+    assert_eq!(p.page.unwrap().handle, "grace-hopper");
+    assert!(
+        parse_note("notes/x.md", "---\ntags: [personal]\n---\n", &opts)
+            .page
+            .is_none()
+    );
+}
+
+#[test]
+fn spec3_rule1_journal_link_at_the_start_dates_the_entry_and_its_children() {
+    let f = parse(
+        "n.md",
+        "- [[2026-11-10]] coffee with @a\n  - talked @b\n- [[Nov 12th, 2026]] lunch @c\n",
+    );
+    assert_eq!(entry(&f, "coffee").date, Some(d("2026-11-10")));
+    assert_eq!(entry(&f, "talked").date, Some(d("2026-11-10")));
+    assert_eq!(entry(&f, "lunch").date, Some(d("2026-11-12")));
+    assert!(entry(&f, "coffee").mentions.iter().all(|m| !m.wikilink));
+}
+
+#[test]
+fn spec3_rule5_journal_link_elsewhere() {
+    let f = parse("n.md", "- Met @ana on [[Nov 10th, 2026]]\n  - nested @b\n");
+    assert_eq!(entry(&f, "Met").date, Some(d("2026-11-10")));
+    assert_eq!(entry(&f, "Met").date_source, Some(DateSource::Link));
+    assert_eq!(entry(&f, "nested").date, None);
+    // On a journal page the page's day wins.
+    let f = parse("journals/2026_11_20.md", "- Met @ana, see [[2026-11-10]]\n");
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
+    // On a person page rule 5 comes before the file's date.
+    let f = parse(
+        "people/ana.md",
+        "---\ndate: 2020-01-01\n---\n- Met her on [[2026-11-10]]\n- bio\n",
+    );
+    assert_eq!(entry(&f, "Met").date, Some(d("2026-11-10")));
+    assert_eq!(entry(&f, "bio").date, Some(d("2020-01-01")));
+}
+
+#[test]
+fn spec11_obsidian_daily_note_format_dates_the_file() {
+    let opts = ParseOptions {
+        vault: settings::VaultSettings {
+            daily: Some(settings::DailyNotes {
+                folder: "Daily".into(),
+                format: "DD.MM.YYYY".into(),
+            }),
+            ..settings::VaultSettings::default()
+        },
+        ..ParseOptions::default()
+    };
+    let f = parse_note("Daily/20.11.2026.md", "- met @a\n", &opts);
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
+    let f = parse_note("n.md", "- [[20.11.2026]] met @a\n", &opts);
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
+}
+
+#[test]
+fn spec11_logseq_journal_file_names() {
+    let opts = ParseOptions {
+        vault: settings::VaultSettings {
+            logseq: Some(settings::LogseqJournals {
+                journals_dir: "journals".into(),
+                file_name_format: "yyyy-MM-dd-EEE".into(),
+                page_title_format: "dd/MM/yyyy".into(),
+            }),
+            ..settings::VaultSettings::default()
+        },
+        ..ParseOptions::default()
+    };
+    let f = parse_note("journals/2026-11-20-Fri.md", "- met @a\n", &opts);
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
+    let f = parse_note("n.md", "- [[20/11/2026]] met @a\n", &opts);
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
+}
+
+#[test]
+fn spec4_new_task_states() {
+    let f = parse(
+        "2026-11-20.md",
+        "- [/] half done @a\n- TODO call @b\n- LATER [#A] ask @c\n- WAITING @d to send the contract\n- DONE met @e\n- CANCELED lunch @f\n- [ ] cancelled @g ❌ 2026-11-21\n- [ ] @h owes me the slides #waiting\n- Later that day @i\n",
+    );
+    let state = |t: &str| entry(&f, t).task;
+    assert_eq!(state("half done"), Some(Task::Open));
+    assert_eq!(state("call"), Some(Task::Open));
+    assert_eq!(state("ask"), Some(Task::Open));
+    assert_eq!(entry(&f, "ask").text, "ask @c");
+    assert_eq!(state("contract"), Some(Task::Waiting));
+    assert_eq!(state("met"), Some(Task::Done));
+    assert_eq!(state("lunch"), Some(Task::Cancelled));
+    assert_eq!(state("cancelled"), Some(Task::Cancelled));
+    assert_eq!(state("slides"), Some(Task::Waiting));
+    assert_eq!(entry(&f, "slides").text, "@h owes me the slides #waiting");
+    assert_eq!(state("Later that day"), None);
+    assert!(entry(&f, "call").mentions.iter().any(|m| m.key == "b"));
+}
+
+#[test]
+fn spec5_logseq_scheduled_deadline_and_logbook() {
+    let f = parse(
+        "2026-11-20.md",
+        "- TODO call @bob\n  SCHEDULED: <2026-11-25 Wed>\n  :LOGBOOK:\n  CLOCK: [2026-11-20 Fri 10:00] @x\n  :END:\n- TODO send @carol\n  DEADLINE: <2026-11-27 Fri 10:00 .+1w>\n  SCHEDULED: <2026-11-26 Thu>\n",
+    );
+    assert_eq!(entry(&f, "call").due, Some(d("2026-11-25")));
+    assert_eq!(entry(&f, "call").text, "call @bob");
+    assert_eq!(entry(&f, "send").due, Some(d("2026-11-27")));
+    assert!(f
+        .entries
+        .iter()
+        .all(|e| e.mentions.iter().all(|m| m.key != "x")));
+}
+
+#[test]
+fn spec11_journal_link_is_the_due_date_of_an_undated_open_task() {
+    let f = parse(
+        "2026-11-20.md",
+        "- TODO call [[@Bob]] [[Nov 25th, 2026]]\n- [ ] x @c [[2026-11-26]] due:2026-12-01\n",
+    );
+    assert_eq!(f.entries[0].due, Some(d("2026-11-25")));
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
+    assert_eq!(f.entries[1].due, Some(d("2026-12-01")));
+}
+
+#[test]
+fn spec5_relative_due_too_large_is_a_warning() {
+    let f = parse("2026-11-20.md", "- [ ] x @a due:+999999999y\n");
+    assert_eq!(f.entries[0].due, None);
+    assert!(
+        f.diagnostics
+            .iter()
+            .any(|d| d.message.contains("too large")),
+        "{:?}",
+        f.diagnostics
+    );
+}
+
+#[test]
+fn spec11_obsidian_callouts() {
+    let f = parse("n.md", "> [!note] Lunch with @alice\n> talked about @bob\n");
+    let texts: Vec<_> = f.entries.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(texts, ["Lunch with @alice", "talked about @bob"]);
+    assert_eq!(f.entries[1].line, 2);
+    let f = parse("n.md", "> [!note] 2026-11-20 lunch with @alice\n");
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
+}
+
+#[test]
+fn spec11_logseq_page_properties_are_not_text_and_front_matter_wins() {
+    let f = parse_note(
+        "people/x.md",
+        "---\nname: From FM\n---\nname:: From props\nbirthday:: 1985-11-25\n\n- hello\n",
+        &ParseOptions::default(),
+    );
+    let p = f.page.unwrap();
+    assert_eq!(p.name.as_deref(), Some("From FM"));
+    assert_eq!(p.birthday.as_deref(), Some("1985-11-25"));
+    assert!(f.entries.iter().all(|e| !e.text.contains("props")));
+}
+
+#[test]
+fn spec11_vault_settings_set_after_first_use_still_count() {
+    let mut opts = ParseOptions::default();
+    assert_eq!(
+        parse_note("n.md", "- [[20.11.2026]] met @a\n", &opts).entries[0].date,
+        None
+    );
+    opts.vault.daily = Some(settings::DailyNotes {
+        folder: String::new(),
+        format: "DD.MM.YYYY".into(),
+    });
+    let f = parse_note("n.md", "- [[20.11.2026]] met @a\n", &opts);
+    assert_eq!(f.entries[0].date, Some(d("2026-11-20")));
 }

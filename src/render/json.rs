@@ -103,6 +103,7 @@ struct Report<'a> {
     keep_in_touch: Vec<KeepInTouch<'a>>,
     not_helped: Vec<NotHelped>,
     commitments: Vec<Commitment>,
+    waiting: Vec<Commitment>,
     upcoming: Vec<&'a Reminder>,
     balance: Balance,
 }
@@ -132,6 +133,7 @@ pub fn report(out: &mut dyn Write, a: &Answers<'_>) -> io::Result<()> {
         keep_in_touch: keep,
         not_helped: a.not_helped(),
         commitments: a.commitments(),
+        waiting: a.waiting(),
         upcoming: super::markdown::upcoming(a, &reminders),
         balance: a.balance(super::markdown::BALANCE_DAYS),
     };
@@ -194,6 +196,7 @@ pub fn export(
                     Task::Open => "open",
                     Task::Done => "done",
                     Task::Cancelled => "cancelled",
+                    Task::Waiting => "waiting",
                 }),
                 due: e.due,
                 done: e.done,

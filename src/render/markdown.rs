@@ -238,6 +238,15 @@ pub fn report(out: &mut dyn Write, a: &Answers<'_>, base: &str) -> io::Result<()
     let _ = writeln!(s, "\n## Open commitments\n");
     open_commitments(&mut s, a, base);
 
+    let _ = writeln!(s, "\n## Waiting on\n");
+    let waiting = a.waiting();
+    if waiting.is_empty() {
+        let _ = writeln!(s, "Nobody owes you anything.");
+    }
+    for c in &waiting {
+        push_commitment(&mut s, base, c);
+    }
+
     let _ = writeln!(s, "\n## Upcoming (next {UPCOMING_DAYS} days)\n");
     let upcoming = upcoming(a, &reminders);
     if upcoming.is_empty() {

@@ -13,6 +13,8 @@
 //! - `people`: the human-scale report, reminders with their context, the
 //!   chart, the calendar's alarms, CLI conventions (issue 10).
 //! - `readonly`: unreadable files and folders, a read-only checkout.
+//! - `syntax`: SPEC v1.1's notes syntax (Obsidian and Logseq habits) end
+//!   to end on small temp folders.
 //! - `walk`: which files are notes, symlinks and loops.
 //! - `vaults11`: Obsidian vaults and Logseq graphs (SPEC v1.1): the root's
 //!   markers, notice and refusal, backups and templates never read, `init`
@@ -35,6 +37,7 @@ mod index;
 mod nasty;
 mod people;
 mod readonly;
+mod syntax;
 mod util;
 mod vault;
 mod vaults11;
