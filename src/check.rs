@@ -106,16 +106,6 @@ pub fn typos(vault: &Vault) -> Vec<Diagnostic> {
     out
 }
 
-/// The person tags a page may carry (SPEC §10 `person_tags`), as `check`
-/// names them. The lead swaps in the config's list once the parser's
-/// `person_tags` key lands; until then these are its defaults.
-pub fn person_tags(_cfg: &Config) -> Vec<String> {
-    ["person", "people", "contact"]
-        .iter()
-        .map(|s| (*s).to_string())
-        .collect()
-}
-
 /// A warning when people are mentioned but no note is a person page
 /// (SPEC §7), naming what was looked for, so a misnamed folder is seen.
 /// It stands on the people folder, whether or not that exists.
@@ -124,7 +114,12 @@ pub fn no_person_pages(vault: &Vault, cfg: &Config) -> Option<Diagnostic> {
         return None;
     }
     let dir = &cfg.parse.people_dir;
-    let tags: Vec<String> = person_tags(cfg).iter().map(|t| format!("`{t}`")).collect();
+    let tags: Vec<String> = cfg
+        .parse
+        .person_tags
+        .iter()
+        .map(|t| format!("`{t}`"))
+        .collect();
     Some(Diagnostic::warning(
         &format!("{dir}/"),
         0,
