@@ -102,6 +102,14 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     if let Command::Init = cli.command {
         return init(cli, ctx);
     }
+    if let Command::Lsp = cli.command {
+        // The server finds its root from the editor's workspace folder.
+        return crate::lsp::run(crate::lsp::Options {
+            dir: cli.dir.clone(),
+            index: cli.index.clone(),
+            today: cli.today,
+        });
+    }
     let (root, cfg) = match open_root(cli) {
         // A bad config is one of the errors `check` reports (SPEC §7).
         Err(Error::Config(e)) if matches!(cli.command, Command::Check) => {
@@ -402,7 +410,11 @@ fn render_answer(
             }
             .map_err(io_err)?;
         }
-        Command::Init | Command::Index { .. } | Command::Check | Command::Watch { .. } => {}
+        Command::Init
+        | Command::Index { .. }
+        | Command::Check
+        | Command::Watch { .. }
+        | Command::Lsp => {}
     }
     Ok(())
 }

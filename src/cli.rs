@@ -121,6 +121,10 @@ pub enum Command {
         #[arg(short, long, action = clap::ArgAction::Count)]
         verbose: u8,
     },
+    /// A language server on stdio for editors: completion, hover, go to
+    /// definition and references for people, live diagnostics (see the
+    /// README for editor set-ups)
+    Lsp,
 }
 
 const WATCH_EXAMPLES: &str = "\

@@ -13,6 +13,7 @@
 //! - `readonly`: unreadable files and folders, a read-only checkout.
 //! - `walk`: which files are notes, symlinks and loops.
 //! - `cache`: the index lives in the cache and never gives stale answers.
+//! - `lsp`: the language server over stdio, and Neovim as its client.
 //! - `watch`: the daemon on a real temp folder: editors' save patterns,
 //!   bursts, signals, the lock, `on_due`, the root going away.
 //!
@@ -24,6 +25,7 @@ mod cache;
 mod errors;
 mod formats;
 mod index;
+mod lsp;
 mod nasty;
 mod readonly;
 mod util;
