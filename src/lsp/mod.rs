@@ -55,13 +55,39 @@ fn invalid(what: &str) -> RpcError {
 
 /// Runs the server on stdin and stdout until `exit` or the end of input.
 pub fn run(opts: Options) -> Result<Exit, Error> {
-    let stdin = io::stdin();
-    let mut reader = Reader::new(stdin.lock());
+    // Messages are read on their own thread, so the server can tell when
+    // the client is waiting for nothing and do deferred work then.
+    let (tx, rx) = std::sync::mpsc::channel::<io::Result<Incoming>>();
+    std::thread::spawn(move || {
+        let mut reader = Reader::new(io::stdin().lock());
+        loop {
+            let next = reader.next();
+            let last = !matches!(next, Ok(Incoming::Message(_) | Incoming::Bad(_)));
+            if tx.send(next).is_err() || last {
+                return;
+            }
+        }
+    });
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut server = Server::new(opts, &mut out);
     loop {
-        let incoming = reader.next().map_err(|source| Error::Io {
+        let next = if server.idle_work() {
+            match rx.try_recv() {
+                Ok(m) => m,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    server.do_idle_work();
+                    continue;
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(m) => m,
+                Err(_) => break,
+            }
+        };
+        let incoming = next.map_err(|source| Error::Io {
             path: PathBuf::from("<stdin>"),
             source,
         })?;
@@ -100,6 +126,10 @@ struct Server<'o> {
     broken: bool,
     watch_files: bool,
     next_id: u64,
+    /// Open documents whose diagnostics are to be sent when the client
+    /// waits for nothing (so a burst of keystrokes is one parse each but
+    /// one answer).
+    dirty: std::collections::BTreeSet<String>,
 }
 
 impl<'o> Server<'o> {
@@ -115,6 +145,23 @@ impl<'o> Server<'o> {
             broken: false,
             watch_files: false,
             next_id: 1,
+            dirty: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// Whether there is work to do when no message waits.
+    fn idle_work(&self) -> bool {
+        !self.dirty.is_empty()
+    }
+
+    /// Sends the diagnostics of documents that changed.
+    fn do_idle_work(&mut self) {
+        self.ensure_vault();
+        for uri in std::mem::take(&mut self.dirty) {
+            let outcome = catch_unwind(AssertUnwindSafe(|| self.publish(&uri)));
+            if outcome.is_err() {
+                self.log(1, &format!("internal error computing diagnostics of {uri}"));
+            }
         }
     }
 
@@ -213,7 +260,11 @@ impl<'o> Server<'o> {
         if self.refused.is_some() {
             return Ok(Value::Null);
         }
-        self.ensure_synced();
+        if method == "textDocument/completion" {
+            self.ensure_synced();
+        } else {
+            self.ensure_vault();
+        }
         let enc = self.enc;
         let Some(ws) = self.ws.as_ref() else {
             return Ok(Value::Null);
@@ -267,8 +318,7 @@ impl<'o> Server<'o> {
                     .unwrap_or(0);
                 if let (Some(uri), Some(text), Some(ws)) = (uri, text, self.ws_mut()) {
                     ws.set_doc(uri, text.to_string(), version);
-                    let uri = uri.to_string();
-                    self.publish(&uri);
+                    self.dirty.insert(uri.to_string());
                 }
             }
             "textDocument/didChange" => self.did_change(params),
@@ -276,6 +326,7 @@ impl<'o> Server<'o> {
                 let uri = params.pointer("/textDocument/uri").and_then(Value::as_str);
                 if let (Some(uri), Some(ws)) = (uri, self.ws.as_mut()) {
                     ws.docs.remove(uri);
+                    self.dirty.remove(uri);
                     let uri = uri.to_string();
                     self.notify(
                         "textDocument/publishDiagnostics",
@@ -311,11 +362,23 @@ impl<'o> Server<'o> {
         let Some(ws) = self.ws.as_mut() else {
             return;
         };
-        if ws.saved.src.ledger.is_some() || ws.saved.vault().is_some() {
+        if ws.synced() {
             return;
         }
         let mut notes = Vec::new();
         ws.sync(&mut |n| notes.push(n));
+        for n in notes {
+            self.log(2, &n);
+        }
+    }
+
+    /// Syncs, and loads every note's facts, the first time they are needed.
+    fn ensure_vault(&mut self) {
+        self.ensure_synced();
+        let mut notes = Vec::new();
+        if let Some(ws) = self.ws.as_mut() {
+            ws.load_vault(&mut |n| notes.push(n));
+        }
         for n in notes {
             self.log(2, &n);
         }
@@ -348,14 +411,8 @@ impl<'o> Server<'o> {
         for n in notes {
             self.log(2, &n);
         }
-        let uris: Vec<String> = self
-            .ws
-            .iter()
-            .flat_map(|w| w.docs.keys().cloned())
-            .collect();
-        for uri in uris {
-            self.publish(&uri);
-        }
+        self.dirty
+            .extend(self.ws.iter().flat_map(|w| w.docs.keys().cloned()));
     }
 
     fn did_change(&mut self, params: &Value) {
@@ -389,8 +446,7 @@ impl<'o> Server<'o> {
             }
         }
         ws.set_doc(uri, text.text, version);
-        let uri = uri.to_string();
-        self.publish(&uri);
+        self.dirty.insert(uri.to_string());
     }
 
     /// Sends the diagnostics of an open note.

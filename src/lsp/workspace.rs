@@ -137,10 +137,36 @@ impl Workspace {
                 note,
             )
         };
-        // The ledger first: building the vault takes the notes a sync kept.
         src.ledger(&self.root, &self.cfg, self.today, note);
-        src.vault(&self.root, &self.cfg, self.today, note);
         self.saved = derive(src, &self.cfg, self.today);
+    }
+
+    /// Whether a sync has run.
+    pub fn synced(&self) -> bool {
+        self.saved.src.ledger.is_some()
+    }
+
+    /// Loads every saved note's facts (what diagnostics, navigation and
+    /// hover need beyond the ledger), once per sync: completion does not
+    /// wait for it.
+    pub fn load_vault(&mut self, note: &mut dyn FnMut(String)) {
+        if self.saved.vault().is_some() {
+            return;
+        }
+        self.saved
+            .src
+            .vault(&self.root, &self.cfg, self.today, note);
+        let saved = &mut self.saved;
+        if let Some(vault) = saved.src.loaded().1 {
+            let mut claims = Claims::new(crate::ledger::pages(&vault.notes), &self.cfg);
+            let mut index = VaultIndex::default();
+            index_vault(&mut index, &claims, vault);
+            std::mem::swap(&mut saved.claims, &mut claims);
+            saved.at_keys = index.at_keys;
+            saved.counts = index.counts;
+            saved.first = index.first;
+            saved.tags = index.tags;
+        }
     }
 
     /// Reads the config again (after `.relnotes.toml` changed); a bad one
@@ -194,7 +220,7 @@ impl Workspace {
     }
 }
 
-/// Everything the answers need, derived once per sync.
+/// What the ledger gives, derived once per sync.
 fn derive(mut src: Source, cfg: &Config, today: NaiveDate) -> Saved {
     let (ledger, _) = src.loaded();
     let answers = Answers::new(ledger, cfg, today);
@@ -216,25 +242,30 @@ fn derive(mut src: Source, cfg: &Config, today: NaiveDate) -> Saved {
         )
     });
     let file_diags = std::mem::take(&mut src.file_diags);
-    let mut saved = Saved {
+    let variants = typo_variants(&people);
+    Saved {
+        src,
         people,
         recent,
         commitments,
         open,
         file_diags,
+        variants,
         ..Saved::default()
-    };
-    if let Some(vault) = src.loaded().1 {
-        saved.claims = Claims::new(crate::ledger::pages(&vault.notes), cfg);
-        index_vault(&mut saved, vault);
     }
-    saved.variants = typo_variants(&saved.people);
-    saved.src = src;
-    saved
+}
+
+/// What is read off the resolved notes.
+#[derive(Default)]
+struct VaultIndex {
+    at_keys: Vec<String>,
+    counts: FxHashMap<String, u32>,
+    first: FxHashMap<String, Place>,
+    tags: Vec<(String, u32)>,
 }
 
 /// Mention counts, first places, tags and `@` keys of the saved notes.
-fn index_vault(saved: &mut Saved, vault: &Vault) {
+fn index_vault(saved: &mut VaultIndex, claims: &Claims, vault: &Vault) {
     let mut at: FxHashSet<String> = FxHashSet::default();
     let mut tags: FxHashMap<&str, u32> = FxHashMap::default();
     for p in vault.people.values() {
@@ -250,7 +281,7 @@ fn index_vault(saved: &mut Saved, vault: &Vault) {
         }
     }
     let resolver = Resolver::new(
-        &saved.claims,
+        claims,
         vault
             .notes
             .iter()
@@ -272,7 +303,7 @@ fn index_vault(saved: &mut Saved, vault: &Vault) {
             }
             for m in &e.mentions {
                 if !m.wikilink {
-                    at.insert(saved.claims.canonical(&m.key).to_string());
+                    at.insert(claims.canonical(&m.key).to_string());
                 }
                 if let Some(h) = resolver.resolve(m) {
                     if !saved.first.contains_key(h) {
