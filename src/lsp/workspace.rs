@@ -122,6 +122,7 @@ impl Workspace {
         self.today = self
             .pinned_today
             .unwrap_or_else(|| chrono::Local::now().date_naive());
+        let lap = crate::lap::Lap::new();
         let src = std::mem::take(&mut self.saved.src);
         let mut src = if src.index.is_some() || src.ledger.is_some() {
             let mut src = src;
@@ -137,8 +138,11 @@ impl Workspace {
                 note,
             )
         };
+        lap.done("lsp: index sync");
         src.ledger(&self.root, &self.cfg, self.today, note);
+        lap.done("lsp: ledger");
         self.saved = derive(src, &self.cfg, self.today);
+        lap.done("lsp: people and commitments");
     }
 
     /// Whether a sync has run.
@@ -153,20 +157,24 @@ impl Workspace {
         if self.saved.vault().is_some() {
             return;
         }
+        let lap = crate::lap::Lap::new();
         self.saved
             .src
             .vault(&self.root, &self.cfg, self.today, note);
+        lap.done("lsp: every note's facts");
         let saved = &mut self.saved;
         if let Some(vault) = saved.src.loaded().1 {
-            let mut claims = Claims::new(crate::ledger::pages(&vault.notes), &self.cfg);
+            let claims = Claims::new(crate::ledger::pages(&vault.notes), &self.cfg);
             let mut index = VaultIndex::default();
             index_vault(&mut index, &claims, vault);
-            std::mem::swap(&mut saved.claims, &mut claims);
+            saved.claims = claims;
             saved.at_keys = index.at_keys;
             saved.counts = index.counts;
             saved.first = index.first;
             saved.tags = index.tags;
         }
+        saved.variants = typo_variants(&saved.people);
+        lap.done("lsp: claims, counts, first mentions, tags, the typo index");
     }
 
     /// Reads the config again (after `.relnotes.toml` changed); a bad one
@@ -242,7 +250,6 @@ fn derive(mut src: Source, cfg: &Config, today: NaiveDate) -> Saved {
         )
     });
     let file_diags = std::mem::take(&mut src.file_diags);
-    let variants = typo_variants(&people);
     Saved {
         src,
         people,
@@ -250,7 +257,6 @@ fn derive(mut src: Source, cfg: &Config, today: NaiveDate) -> Saved {
         commitments,
         open,
         file_diags,
-        variants,
         ..Saved::default()
     }
 }
@@ -266,65 +272,76 @@ struct VaultIndex {
 
 /// Mention counts, first places, tags and `@` keys of the saved notes.
 fn index_vault(saved: &mut VaultIndex, claims: &Claims, vault: &Vault) {
-    let mut at: FxHashSet<String> = FxHashSet::default();
+    let mut raw_keys: FxHashSet<&str> = FxHashSet::default();
     let mut tags: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut counts = vec![0u32; vault.handles.len()];
+    for (e, r) in vault
+        .notes
+        .iter()
+        .flat_map(|n| &n.entries)
+        .zip(vault.resolved.iter().flatten())
+    {
+        for &id in &r.mentioned {
+            counts[id as usize] += 1;
+        }
+        for t in &e.tags {
+            *tags.entry(t.as_str()).or_default() += 1;
+        }
+        raw_keys.extend(
+            e.mentions
+                .iter()
+                .filter(|m| !m.wikilink)
+                .map(|m| m.key.as_str()),
+        );
+    }
+    let at: FxHashSet<&str> = raw_keys.iter().map(|k| claims.canonical(k)).collect();
+    let resolver = Resolver::new(claims, at.iter().copied());
+    // Where each person is first met: the page, else the first mention
+    // (notes in byte order of path, entries by line).
+    let mut seen = vec![false; vault.handles.len()];
     for p in vault.people.values() {
-        if let Some(page) = &p.page {
-            saved.first.insert(
-                p.handle.clone(),
-                Place {
-                    path: page.clone(),
-                    line: 0,
-                    col: 0,
-                },
-            );
+        if let (Some(page), Some(id)) = (&p.page, vault.id(&p.handle)) {
+            seen[id as usize] = true;
+            let place = Place {
+                path: page.clone(),
+                line: 0,
+                col: 0,
+            };
+            saved.first.insert(p.handle.clone(), place);
         }
     }
-    let resolver = Resolver::new(
-        claims,
-        vault
-            .notes
-            .iter()
-            .flat_map(|n| &n.entries)
-            .flat_map(|e| &e.mentions)
-            .filter(|m| !m.wikilink)
-            .map(|m| m.key.as_str()),
-    );
     for (note, resolved) in vault.notes.iter().zip(&vault.resolved) {
         for (e, r) in note.entries.iter().zip(resolved) {
-            for &id in &r.mentioned {
-                *saved
-                    .counts
-                    .entry(vault.handle(id).to_string())
-                    .or_default() += 1;
-            }
-            for t in &e.tags {
-                *tags.entry(t.as_str()).or_default() += 1;
+            if r.mentioned.iter().all(|&id| seen[id as usize]) {
+                continue;
             }
             for m in &e.mentions {
-                if !m.wikilink {
-                    at.insert(claims.canonical(&m.key).to_string());
-                }
-                if let Some(h) = resolver.resolve(m) {
-                    if !saved.first.contains_key(h) {
-                        saved.first.insert(
-                            h.to_string(),
-                            Place {
-                                path: note.path.clone(),
-                                line: m.line,
-                                col: m.col,
-                            },
-                        );
-                    }
+                let Some(h) = resolver.resolve(m) else {
+                    continue;
+                };
+                let Some(id) = vault.id(h) else { continue };
+                if !std::mem::replace(&mut seen[id as usize], true) {
+                    let place = Place {
+                        path: note.path.clone(),
+                        line: m.line,
+                        col: m.col,
+                    };
+                    saved.first.insert(h.to_string(), place);
                 }
             }
         }
     }
     drop(resolver);
+    saved.counts = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .map(|(i, &n)| (vault.handles[i].clone(), n))
+        .collect();
     let mut tags: Vec<(String, u32)> = tags.into_iter().map(|(t, n)| (t.to_string(), n)).collect();
     tags.sort();
     saved.tags = tags;
-    let mut at: Vec<String> = at.into_iter().collect();
+    let mut at: Vec<String> = at.into_iter().map(str::to_string).collect();
     at.sort();
     saved.at_keys = at;
 }
