@@ -14,6 +14,9 @@ use crate::model::Mention;
 use super::diagnose::span;
 use super::workspace::{ago, Doc, Saved, Workspace};
 
+/// At most this many open commitments on a card.
+const MAX_COMMITMENTS: usize = 10;
+
 /// The mention under the byte `offset` of an open note, and its span.
 pub fn mention_at(doc: &Doc, offset: usize) -> Option<(&Mention, usize, usize)> {
     let facts = doc.facts.as_ref()?;
@@ -67,14 +70,17 @@ pub fn card(ws: &Workspace, handle: &str) -> Option<String> {
     if let Some(b) = birthday_near(p.birthday.as_deref(), &ws.cfg, today) {
         let _ = writeln!(s, "birthday: {b}  ");
     }
-    let open: Vec<_> = saved
+    let mut open: Vec<_> = saved
         .commitments
         .iter()
         .filter(|c| c.people.iter().any(|h| h == handle))
         .collect();
+    // The most pressing first; a card, not a list of hundreds.
+    open.sort_by_key(|c| (c.due.is_none(), c.due, &c.file, c.line));
     if !open.is_empty() {
-        let _ = writeln!(s, "\nopen commitments:\n");
-        for c in open {
+        let _ = writeln!(s, "\nopen commitments ({}):\n", open.len());
+        let more = open.len().saturating_sub(MAX_COMMITMENTS);
+        for c in open.into_iter().take(MAX_COMMITMENTS) {
             let due = c.due.map(|d| format!("due {d}: ")).unwrap_or_default();
             let uri = super::uri::from_path(&ws.abs(&c.file));
             let _ = writeln!(
@@ -82,6 +88,9 @@ pub fn card(ws: &Workspace, handle: &str) -> Option<String> {
                 "- {due}{} — [{}:{}]({uri}#L{})",
                 c.text, c.file, c.line, c.line
             );
+        }
+        if more > 0 {
+            let _ = writeln!(s, "- … and {more} more (`relnotes show {handle}`)");
         }
     }
     Some(s)

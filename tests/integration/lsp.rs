@@ -755,3 +755,24 @@ end)
 if not ok then result.error = tostring(err) end
 finish()
 "#;
+
+#[test]
+fn lsp_hover_card_lists_the_most_pressing_commitments_only() {
+    let mut text = String::from("# 2026-11-01\n\n- met @zed #gave\n");
+    for d in 10..22 {
+        text.push_str(&format!("- [ ] send @zed item {d} due:2026-12-{d}\n"));
+    }
+    let vault = Vault::with_files(&[("journal/2026-11-01.md", &text)]);
+    let mut c = Client::start(&vault);
+    c.initialize(json!({}));
+    let u = uri(&vault, "journal/2026-11-01.md");
+    c.open(&u, &text);
+    let h = c.result("textDocument/hover", pos_params(&u, 2, 8));
+    let card = h["contents"]["value"].as_str().unwrap();
+    assert!(card.contains("open commitments (12)"), "{card}");
+    assert!(card.contains("due 2026-12-10: send @zed item 10"), "{card}");
+    assert!(card.contains("due 2026-12-19"), "{card}");
+    assert!(!card.contains("due 2026-12-20"), "{card}");
+    assert!(card.contains("and 2 more"), "{card}");
+    assert_eq!(c.finish(), 0);
+}
