@@ -347,6 +347,36 @@ fn lsp_completion_hover_definition_equal_the_cli() {
         labels.contains(&"#helped") && labels.contains(&"#got"),
         "{labels:?}"
     );
+
+    // Inside `[[`: the page name, and the link closed.
+    let linked = text.clone() + "- see [[Ali";
+    c.change(&u, 3, &linked);
+    let n = linked.lines().count() - 1;
+    let list = c.result("textDocument/completion", pos_params(&u, n, 11));
+    let alice = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "Alice Chen")
+        .unwrap_or_else(|| panic!("Alice Chen in {list}"));
+    assert_eq!(alice["textEdit"]["newText"], "Alice Chen]]");
+    assert_eq!(alice["textEdit"]["range"]["start"], at(n, 8));
+
+    // Someone without a page: their first mention, in byte order of path.
+    let rel = "journal/2026-11-22.md";
+    let other = vault.read(rel);
+    let u2 = uri(&vault, rel);
+    c.open(&u2, &other);
+    let (line, col) = find(&other, "@yusuf");
+    let def = c.result("textDocument/definition", pos_params(&u2, line, col + 1));
+    let first = vault.read("daily.journal.2026.11.12.md");
+    let (fl, fc) = find(&first, "@yusuf");
+    assert_eq!(
+        def["uri"],
+        uri(&vault, "daily.journal.2026.11.12.md"),
+        "{def}"
+    );
+    assert_eq!(def["range"]["start"], at(fl, fc));
     assert_eq!(c.finish(), 0);
 }
 
