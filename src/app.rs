@@ -137,6 +137,14 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         }
         _ => {}
     }
+    if let Command::Lsp = cli.command {
+        // The server finds its root from the editor's workspace folder.
+        return crate::lsp::run(crate::lsp::Options {
+            dir: cli.dir.clone(),
+            index: cli.index.clone(),
+            today: cli.today,
+        });
+    }
     let (root, cfg) = match open_root(cli, ctx.err) {
         // A bad config is one of the errors `check` reports (SPEC §7).
         Err(Error::Config(e)) if matches!(cli.command, Command::Check) => {
@@ -553,7 +561,8 @@ fn render_answer(
         | Command::Watch { .. }
         | Command::Allow
         | Command::Completions { .. }
-        | Command::Man => {}
+        | Command::Man
+        | Command::Lsp => {}
     }
     Ok(())
 }

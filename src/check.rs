@@ -11,14 +11,14 @@ use crate::vault::Vault;
 
 /// Optimal string alignment distance ≤ 1: one insertion, deletion,
 /// substitution or transposition.
-fn near(a: &str, b: &str) -> bool {
+pub(crate) fn near(a: &str, b: &str) -> bool {
     a.len().abs_diff(b.len()) <= 4
         && a.chars().count().abs_diff(b.chars().count()) <= 1
         && strsim::osa_distance(a, b) <= 1
 }
 
 /// `s` and every string made by deleting one of its characters.
-fn deletions(s: &str) -> Vec<String> {
+pub(crate) fn deletions(s: &str) -> Vec<String> {
     let mut out = vec![s.to_string()];
     for (i, c) in s.char_indices() {
         let mut v = String::with_capacity(s.len());

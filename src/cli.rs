@@ -154,6 +154,11 @@ pub enum Command {
     /// Print the man page (roff) for relnotes
     #[command(after_help = MAN_EXAMPLES)]
     Man,
+    /// A language server on stdio for editors: completion, hover, go to
+    /// definition and references for people, live diagnostics (see the
+    /// README for editor set-ups)
+    #[command(after_help = LSP_EXAMPLES)]
+    Lsp,
 }
 
 impl Command {
@@ -170,7 +175,8 @@ impl Command {
             | Command::Allow
             | Command::Watch { .. }
             | Command::Completions { .. }
-            | Command::Man => &[],
+            | Command::Man
+            | Command::Lsp => &[],
         }
     }
 }
@@ -268,6 +274,7 @@ pub fn command_name(command: &Command) -> &'static str {
         Command::Watch { .. } => "watch",
         Command::Completions { .. } => "completions",
         Command::Man => "man",
+        Command::Lsp => "lsp",
     }
 }
 
@@ -294,6 +301,14 @@ Examples:
 
 Run it again after the config changes: a changed .relnotes.toml runs no hook
 until it is allowed.";
+
+const LSP_EXAMPLES: &str = "\
+Examples:
+  relnotes lsp                      serve the editor that started it, on stdio
+  relnotes --dir ~/notes lsp        for a notes folder with no root marker
+
+Editors start it themselves: see the README's \"In your editor\" section for
+Neovim, Helix, Emacs, Sublime Text and VS Code.";
 
 const INDEX_EXAMPLES: &str = "\
 Examples:

@@ -16,6 +16,7 @@ pub mod index;
 pub mod lap;
 pub mod ledger;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod parse;

@@ -21,6 +21,7 @@
 //!   fitting the vault, `check` on missing person pages, and the answers of
 //!   `fixtures/obsidian` and `fixtures/logseq`.
 //! - `cache`: the index lives in the cache and never gives stale answers.
+//! - `lsp`: the language server over stdio, and Neovim as its client.
 //! - `watch`: the daemon on a real temp folder: editors' save patterns,
 //!   bursts, signals, the lock, `on_due`, the root going away.
 //! - `faults`: the fault suite, one test per promise (README "Reliability").
@@ -34,6 +35,7 @@ mod errors;
 mod faults;
 mod formats;
 mod index;
+mod lsp;
 mod nasty;
 mod people;
 mod readonly;

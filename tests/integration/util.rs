@@ -139,6 +139,11 @@ impl Vault {
         cmd
     }
 
+    /// The same as [`Vault::bare_command`] for `std::process`.
+    pub fn bare_std_command(&self) -> std::process::Command {
+        self.clean_std_command()
+    }
+
     /// The same as [`Vault::command`] for `std::process` (pipes, other users).
     pub fn std_command(&self) -> std::process::Command {
         let mut cmd = self.clean_std_command();
