@@ -130,7 +130,11 @@ impl Config {
     /// The vault's app settings (SPEC §11) are read too, never an error.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let path = root.join(FILE_NAME);
-        let mut cfg = match std::fs::read(&path) {
+        let read = crate::parse::settings::open_regular(&path).and_then(|(mut f, _)| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
+        });
+        let mut cfg = match read {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
                 Config::from_toml(&text, &path)?

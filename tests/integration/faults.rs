@@ -397,6 +397,30 @@ fn fifos_in_the_notes_are_never_opened_and_check_warns_once() {
 }
 
 #[test]
+fn fifos_as_settings_or_config_files_are_never_opened() {
+    let mkfifo = |v: &Vault, rel: &str| {
+        let p = v.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    };
+    // App settings: the defaults stand, every command answers.
+    for rel in [".obsidian/daily-notes.json", "logseq/config.edn"] {
+        let v = Vault::with_files(&[("a.md", &met("alice"))]);
+        mkfifo(&v, rel);
+        assert_eq!(crate::util::handles(&v.json(&["people"])), ["alice"], "{rel}");
+    }
+    // The config: an error naming it, not a hang.
+    let v = Vault::with_files(&[("a.md", &met("alice"))]);
+    mkfifo(&v, ".relnotes.toml");
+    let run = v.run(&["people"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains(".relnotes.toml"), "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+}
+
+#[test]
 fn the_wal_is_cut_back_after_a_big_sync_while_the_daemon_keeps_the_index_open() {
     let v = Vault::new();
     for i in 0..3000 {
