@@ -142,6 +142,35 @@ fn one_daemon_per_root_whatever_the_runtime_folder_or_index() {
 }
 
 #[test]
+fn one_daemon_per_root_after_the_root_was_deleted_and_made_again() {
+    let v = Vault::with_files(&[("a.md", &met("alice"))]);
+    let runtime = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let mut cmd = v.std_command();
+    cmd.env("XDG_RUNTIME_DIR", runtime.path())
+        .arg("--index")
+        .arg(idx.path().join("a.sqlite"))
+        .arg("watch");
+    let mut first = Daemon::spawn_command(cmd);
+    first.wait_log("watching ", 1);
+    // A new folder by the same name: the lock on the old one guards nothing.
+    fs::remove_dir_all(v.root()).unwrap();
+    first.wait_log("the notes root is gone", 1);
+    v.write("a.md", met("alice"));
+    first.wait_log("the notes root is back", 1);
+    let mut cmd = v.std_command();
+    cmd.env("XDG_RUNTIME_DIR", "")
+        .arg("--index")
+        .arg(idx.path().join("b.sqlite"))
+        .arg("watch");
+    let mut second = Daemon::spawn_command(cmd);
+    let st = second.wait_exit();
+    assert_eq!(st.code(), Some(2), "{}", second.log());
+    assert!(second.log().contains("already watched"), "{}", second.log());
+    stop(&mut first);
+}
+
+#[test]
 fn hooks_fired_today_stay_fired_across_index_rebuilds() {
     let out = outside();
     let fired = out.path().join("fired");
