@@ -78,6 +78,10 @@ pub struct Config {
     /// Identifies the config text: the index re-parses every note when it
     /// changes.
     pub fingerprint: String,
+    /// Identifies the `.relnotes.toml` text alone: what `relnotes allow`
+    /// records (the vault's app settings, in `fingerprint` too, cannot
+    /// add a command, and changing them needs no new `allow`).
+    pub allow_key: String,
 }
 
 impl Default for Config {
@@ -95,6 +99,7 @@ impl Default for Config {
             cadence: BTreeMap::new(),
             aliases: BTreeMap::new(),
             fingerprint: "default".to_string(),
+            allow_key: "default".to_string(),
         }
     }
 }
@@ -184,8 +189,10 @@ impl Config {
             }
             err(offset, message)
         })?;
+        let hash = blake3::hash(src.as_bytes()).to_hex().to_string();
         let mut cfg = Config {
-            fingerprint: blake3::hash(src.as_bytes()).to_hex().to_string(),
+            fingerprint: hash.clone(),
+            allow_key: hash,
             ..Config::default()
         };
         let dur =

@@ -349,7 +349,7 @@ impl Daemon {
     /// that exact config for this root on this machine (`relnotes allow`).
     fn allowed_hook(&mut self) -> Option<String> {
         let cmd = self.cfg.on_due.clone()?;
-        if state::is_allowed(&self.root, &self.cfg.fingerprint) {
+        if state::is_allowed(&self.root, &self.cfg.allow_key) {
             return Some(cmd);
         }
         let why = format!(
@@ -358,10 +358,7 @@ impl Daemon {
             crate::config::FILE_NAME,
             self.root.display()
         );
-        if self
-            .logged
-            .insert(format!("{why} {}", self.cfg.fingerprint))
-        {
+        if self.logged.insert(format!("{why} {}", self.cfg.allow_key)) {
             tracing::warn!("{why}");
         }
         None

@@ -118,6 +118,24 @@ fn on_due_from_the_notes_runs_only_for_the_config_the_user_allowed() {
 }
 
 #[test]
+fn an_allowed_config_stays_allowed_when_only_the_app_settings_change() {
+    let out = outside();
+    let fired = out.path().join("fired");
+    let v = due_vault(&fired);
+    v.ok(&["allow"]);
+    // Obsidian's settings are no part of what was allowed: they run nothing.
+    v.write(
+        ".obsidian/daily-notes.json",
+        r#"{"folder": "Daily", "format": "DD.MM.YYYY"}"#,
+    );
+    let mut d = Daemon::start(&v, &[]);
+    d.wait_log("start:", 1);
+    wait_until("the allowed hook to run", || lines(&fired) == 1);
+    assert_eq!(d.count("on_due is not run"), 0, "{}", d.log());
+    stop(&mut d);
+}
+
+#[test]
 fn one_daemon_per_root_whatever_the_runtime_folder_or_index() {
     let v = Vault::with_files(&[("a.md", &met("alice"))]);
     let runtime = tempfile::tempdir().unwrap();
@@ -438,7 +456,11 @@ fn fifos_as_settings_or_config_files_are_never_opened() {
     for rel in [".obsidian/daily-notes.json", "logseq/config.edn"] {
         let v = Vault::with_files(&[("a.md", &met("alice"))]);
         mkfifo(&v, rel);
-        assert_eq!(crate::util::handles(&v.json(&["people"])), ["alice"], "{rel}");
+        assert_eq!(
+            crate::util::handles(&v.json(&["people"])),
+            ["alice"],
+            "{rel}"
+        );
     }
     // The config: an error naming it, not a hang.
     let v = Vault::with_files(&[("a.md", &met("alice"))]);
