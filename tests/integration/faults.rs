@@ -575,6 +575,34 @@ fn file_names_that_are_not_utf8_are_told_apart_by_their_bytes() {
     assert!(show.contains("x\u{FFFD}ff.md"), "{show}");
 }
 
+#[test]
+fn a_name_holding_u_fffd_is_not_taken_for_one_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let v = Vault::new();
+    let bytes: &[u8] = b"x\xff.md";
+    fs::write(
+        v.root().join(std::ffi::OsStr::from_bytes(bytes)),
+        met("alice"),
+    )
+    .unwrap();
+    v.write("x\u{FFFD}ff.md", met("bob"));
+    // Run after run, each note counted once (one key for both made every
+    // run parse both again and add one more interaction).
+    for run in 0..3 {
+        let index = v.ok(&["index"]).stdout;
+        assert!(
+            index.contains("people: 2, interactions: 2,"),
+            "run {run}: {index}"
+        );
+    }
+    assert!(v.ok(&["index"]).stdout.contains("0 parsed"));
+    let export = v.json(&["export"]);
+    for who in ["alice", "bob"] {
+        let p = crate::util::person(&export, who).unwrap();
+        assert_eq!(p["interactions"], 1, "{who}: {p}");
+    }
+}
+
 /// What the answers are, from the index at `index`: stdout of each query,
 /// and whether any run warned that it rebuilt the index.
 fn answers_from(v: &Vault, index: &Path) -> (Vec<String>, bool) {
