@@ -466,7 +466,10 @@ impl Daemon {
                 tracing::info!("{}: the notes root is back", self.root.display());
                 root_gone = false;
                 backoff = ROOT_BACKOFF.0;
+                // It may be back with another config: its events were
+                // dropped while it was gone.
                 pending.full = true;
+                pending.config = true;
             }
             // The report's own rewrite shows as events on its path: only a
             // report that is really gone asks for work.

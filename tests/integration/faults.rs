@@ -276,6 +276,29 @@ fn a_root_that_comes_back_unreadable_is_watched_again_once_readable() {
     stop(&mut d);
 }
 
+#[test]
+fn a_root_that_comes_back_with_another_config_is_read_with_that_config() {
+    let v = Vault::with_files(&[("a.md", &met("alice")), ("b.md", &met("bob"))]);
+    v.write(".relnotes.toml", "exclude = [\"b.md\"]\n");
+    let out = outside();
+    let report = out.path().join("R.md");
+    let rep = || fs::read_to_string(&report).unwrap_or_default();
+    let mut d = Daemon::start(&v, &["--report", report.to_str().unwrap()]);
+    wait_until("the report to list alice", || rep().contains("@alice"));
+    assert!(!rep().contains("@bob"), "{}", rep());
+    fs::remove_dir_all(v.root()).unwrap();
+    d.wait_log("the notes root is gone", 1);
+    // Restored whole (one rename), with a config that excludes nothing.
+    let staged = out.path().join("restored");
+    fs::create_dir(&staged).unwrap();
+    fs::write(staged.join("a.md"), met("alice")).unwrap();
+    fs::write(staged.join("b.md"), met("bob")).unwrap();
+    fs::write(staged.join(".relnotes.toml"), "# restored\n").unwrap();
+    fs::rename(&staged, v.root()).unwrap();
+    wait_until("the report to list bob", || rep().contains("@bob"));
+    stop(&mut d);
+}
+
 /// A daemon on `n` notes reporting to a file outside the root; its report.
 fn many_notes(n: usize) -> (Vault, tempfile::TempDir, PathBuf, Daemon, String) {
     let v = Vault::new();
