@@ -345,7 +345,7 @@ fn allow(root: &Path, cfg: &Config, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         source,
     })?;
     let file = root.join(FILE_NAME);
-    let recorded = crate::watch::state::allow(&root, &cfg.fingerprint)
+    let recorded = crate::watch::state::allow(&root, &cfg.allow_key)
         .map_err(|source| Error::Usage(format!("cannot record the allowed config: {source}")))?;
     let what = cfg.on_due.as_ref().map_or_else(
         || "(no on_due in it yet; a config that adds one needs a new allow)".to_string(),

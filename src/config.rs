@@ -122,6 +122,10 @@ pub struct Config {
     /// Identifies the config text: the index re-parses every note when it
     /// changes.
     pub fingerprint: String,
+    /// Identifies the `.relnotes.toml` text alone: what `relnotes allow`
+    /// records (the vault's app settings, in `fingerprint` too, cannot
+    /// add a command, and changing them needs no new `allow`).
+    pub allow_key: String,
 }
 
 impl Default for Config {
@@ -142,6 +146,7 @@ impl Default for Config {
             cadence: BTreeMap::new(),
             aliases: BTreeMap::new(),
             fingerprint: "default".to_string(),
+            allow_key: "default".to_string(),
         }
     }
 }
@@ -177,7 +182,11 @@ impl Config {
     /// The vault's app settings (SPEC §11) are read too, never an error.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let path = root.join(FILE_NAME);
-        let mut cfg = match std::fs::read(&path) {
+        let read = crate::parse::settings::open_regular(&path).and_then(|(mut f, _)| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
+        });
+        let mut cfg = match read {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
                 Config::from_toml(&text, &path)?
@@ -227,8 +236,10 @@ impl Config {
             }
             err(offset, message)
         })?;
+        let hash = blake3::hash(src.as_bytes()).to_hex().to_string();
         let mut cfg = Config {
-            fingerprint: blake3::hash(src.as_bytes()).to_hex().to_string(),
+            fingerprint: hash.clone(),
+            allow_key: hash,
             ..Config::default()
         };
         let dur =

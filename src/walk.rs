@@ -159,19 +159,26 @@ impl Walk {
 /// is; in any other, each byte that is not UTF-8 becomes U+FFFD and its
 /// two hex digits (`x\xff.md` is `x\u{FFFD}ff.md`, and `x\xfe.md` is a
 /// different note), so notes are keyed by their raw bytes and shown
-/// lossily.
+/// lossily. A U+FFFD the name itself holds is written twice, so the name
+/// `x\u{FFFD}ff.md` is not taken for `x\xff.md`.
 pub fn name_text(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, str> {
     #[cfg(unix)]
     {
         use std::fmt::Write as _;
         use std::os::unix::ffi::OsStrExt;
         let bytes = name.as_bytes();
-        if let Ok(s) = std::str::from_utf8(bytes) {
-            return std::borrow::Cow::Borrowed(s);
+        match std::str::from_utf8(bytes) {
+            Ok(s) if !s.contains('\u{FFFD}') => return std::borrow::Cow::Borrowed(s),
+            _ => {}
         }
         let mut out = String::with_capacity(bytes.len() + 8);
         for chunk in bytes.utf8_chunks() {
-            out.push_str(chunk.valid());
+            for c in chunk.valid().split_inclusive('\u{FFFD}') {
+                out.push_str(c);
+                if c.ends_with('\u{FFFD}') {
+                    out.push('\u{FFFD}');
+                }
+            }
             for b in chunk.invalid() {
                 let _ = write!(out, "\u{FFFD}{b:02x}");
             }
@@ -548,6 +555,28 @@ pub fn decode(rel: &str, bytes: Vec<u8>) -> Loaded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn spec1_names_are_told_apart_by_their_bytes_even_with_u_fffd_in_them() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let text = |b: &[u8]| name_text(OsStr::from_bytes(b)).into_owned();
+        assert_eq!(text(b"plain.md"), "plain.md");
+        assert_eq!(text(b"x\xff.md"), "x\u{FFFD}ff.md");
+        // The name `x\u{FFFD}ff.md` is another note than `x\xff.md`.
+        assert_eq!(text("x\u{FFFD}ff.md".as_bytes()), "x\u{FFFD}\u{FFFD}ff.md");
+        let names: [&[u8]; 6] = [
+            b"x\xff.md",
+            "x\u{FFFD}ff.md".as_bytes(),
+            "x\u{FFFD}\u{FFFD}ff.md".as_bytes(),
+            b"x\xff\xff.md",
+            b"x\xef\xbf\xbd\xff.md",
+            b"x\xef\xbf\xbd\xef.md",
+        ];
+        let all: std::collections::BTreeSet<String> = names.iter().map(|n| text(n)).collect();
+        assert_eq!(all.len(), names.len(), "{all:?}");
+    }
 
     #[test]
     fn spec1_binary_is_skipped_and_invalid_utf8_is_lossy() {

@@ -105,9 +105,8 @@ pub(crate) const MAX_SETTINGS_BYTES: u64 = 1024 * 1024;
 /// not a regular file or over [`MAX_SETTINGS_BYTES`].
 pub(crate) fn read_small(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
-    let f = std::fs::File::open(path).ok()?;
-    let meta = f.metadata().ok()?;
-    if !meta.is_file() || meta.len() > MAX_SETTINGS_BYTES {
+    let (f, len) = open_regular(path).ok()?;
+    if len > MAX_SETTINGS_BYTES {
         return None;
     }
     let mut bytes = Vec::new();
@@ -115,6 +114,26 @@ pub(crate) fn read_small(path: &Path) -> Option<Vec<u8>> {
         .read_to_end(&mut bytes)
         .ok()?;
     (bytes.len() as u64 <= MAX_SETTINGS_BYTES).then_some(bytes)
+}
+
+/// Opens a file in the notes for reading, and its length, without ever
+/// blocking: a FIFO is opened non-blocking, and a FIFO, device, socket or
+/// folder is an error, never read (a `.obsidian/daily-notes.json` FIFO
+/// hung every command).
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut opts, libc::O_NONBLOCK);
+    let f = opts.open(path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device, socket or folder)",
+        ));
+    }
+    Ok((f, meta.len()))
 }
 
 /// A folder named in a settings file as a path below the root: `/`

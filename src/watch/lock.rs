@@ -64,6 +64,33 @@ pub fn acquire_all(index: &Path, root: &Path) -> Result<Locks, LockError> {
     })
 }
 
+/// After the root came back: keeps `held` when the root is still that
+/// folder, else locks the folder now at `root` (a root deleted and made
+/// again is a new folder, and the lock on the old one kept no one away).
+pub fn relock_folder(held: &mut File, root: &Path) -> Result<(), LockError> {
+    if !same_folder(held, root) {
+        *held = lock_folder(root)?;
+    }
+    Ok(())
+}
+
+/// Whether `held` is the folder at `root` (not another one by that name).
+fn same_folder(held: &File, root: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (held.metadata(), std::fs::metadata(root)) {
+            (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (held, root);
+        true
+    }
+}
+
 /// Locks the root folder itself: whatever index or runtime folder another
 /// daemon was given, it locked this same folder.
 fn lock_folder(root: &Path) -> Result<File, LockError> {

@@ -81,6 +81,12 @@ const QUIET: Duration = Duration::from_millis(2000);
 /// The daemon's state between batches.
 struct Daemon {
     root: PathBuf,
+    /// The lock on the root folder itself (taken again when the root comes
+    /// back as a new folder).
+    folder_lock: std::fs::File,
+    /// Set when another daemon locked the root while it was away: why
+    /// this one stopped.
+    lost_root: Option<String>,
     cfg: Config,
     /// `--report` given on the command line (wins over the config's).
     report_flag: Option<PathBuf>,
@@ -129,7 +135,11 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
             "no cache folder for the index and its lock; give --index PATH".into(),
         ));
     };
-    let _locks = lock::acquire_all(&index_path, &root).map_err(|e| Error::Usage(e.to_string()))?;
+    let lock::Locks {
+        folder: folder_lock,
+        index: _index_lock,
+        root: _root_lock,
+    } = lock::acquire_all(&index_path, &root).map_err(|e| Error::Usage(e.to_string()))?;
 
     let (tx, rx) = mpsc::sync_channel::<Msg>(QUEUE);
     let stop_tx = tx.clone();
@@ -175,6 +185,8 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
         last_seen: 0,
         cfg: opts.cfg.clone(),
         root,
+        folder_lock,
+        lost_root: None,
     };
     d.configure();
     for r in d.report.iter().chain(&d.calendar) {
@@ -231,7 +243,10 @@ pub fn run(opts: Options) -> Result<Exit, Error> {
         d.unfire(unrun);
     }
     tracing::info!("stopped");
-    Ok(Exit::Success)
+    match d.lost_root {
+        Some(why) => Err(Error::Usage(why)),
+        None => Ok(Exit::Success),
+    }
 }
 
 /// Logs to stderr with tracing: info by default, `-v` debug, `-vv` trace,
@@ -346,7 +361,7 @@ impl Daemon {
     /// that exact config for this root on this machine (`relnotes allow`).
     fn allowed_hook(&mut self) -> Option<String> {
         let cmd = self.cfg.on_due.clone()?;
-        if state::is_allowed(&self.root, &self.cfg.fingerprint) {
+        if state::is_allowed(&self.root, &self.cfg.allow_key) {
             return Some(cmd);
         }
         let why = format!(
@@ -355,10 +370,7 @@ impl Daemon {
             crate::config::FILE_NAME,
             self.root.display()
         );
-        if self
-            .logged
-            .insert(format!("{why} {}", self.cfg.fingerprint))
-        {
+        if self.logged.insert(format!("{why} {}", self.cfg.allow_key)) {
             tracing::warn!("{why}");
         }
         None
@@ -451,10 +463,25 @@ impl Daemon {
                 continue;
             }
             if root_gone {
+                match lock::relock_folder(&mut self.folder_lock, &self.root) {
+                    Ok(()) => {}
+                    Err(e @ lock::LockError::Held { .. }) => {
+                        self.lost_root = Some(e.to_string());
+                        return "the root came back watched by another relnotes";
+                    }
+                    Err(e) => {
+                        tracing::warn!("{e}; retrying");
+                        pending = Pending::default();
+                        continue;
+                    }
+                }
                 tracing::info!("{}: the notes root is back", self.root.display());
                 root_gone = false;
                 backoff = ROOT_BACKOFF.0;
+                // It may be back with another config: its events were
+                // dropped while it was gone.
                 pending.full = true;
+                pending.config = true;
             }
             // The report's own rewrite shows as events on its path: only a
             // report that is really gone asks for work.

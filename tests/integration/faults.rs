@@ -118,6 +118,24 @@ fn on_due_from_the_notes_runs_only_for_the_config_the_user_allowed() {
 }
 
 #[test]
+fn an_allowed_config_stays_allowed_when_only_the_app_settings_change() {
+    let out = outside();
+    let fired = out.path().join("fired");
+    let v = due_vault(&fired);
+    v.ok(&["allow"]);
+    // Obsidian's settings are no part of what was allowed: they run nothing.
+    v.write(
+        ".obsidian/daily-notes.json",
+        r#"{"folder": "Daily", "format": "DD.MM.YYYY"}"#,
+    );
+    let mut d = Daemon::start(&v, &[]);
+    d.wait_log("start:", 1);
+    wait_until("the allowed hook to run", || lines(&fired) == 1);
+    assert_eq!(d.count("on_due is not run"), 0, "{}", d.log());
+    stop(&mut d);
+}
+
+#[test]
 fn one_daemon_per_root_whatever_the_runtime_folder_or_index() {
     let v = Vault::with_files(&[("a.md", &met("alice"))]);
     let runtime = tempfile::tempdir().unwrap();
@@ -129,6 +147,35 @@ fn one_daemon_per_root_whatever_the_runtime_folder_or_index() {
         .arg("watch");
     let mut first = Daemon::spawn_command(cmd);
     first.wait_log("watching ", 1);
+    let mut cmd = v.std_command();
+    cmd.env("XDG_RUNTIME_DIR", "")
+        .arg("--index")
+        .arg(idx.path().join("b.sqlite"))
+        .arg("watch");
+    let mut second = Daemon::spawn_command(cmd);
+    let st = second.wait_exit();
+    assert_eq!(st.code(), Some(2), "{}", second.log());
+    assert!(second.log().contains("already watched"), "{}", second.log());
+    stop(&mut first);
+}
+
+#[test]
+fn one_daemon_per_root_after_the_root_was_deleted_and_made_again() {
+    let v = Vault::with_files(&[("a.md", &met("alice"))]);
+    let runtime = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let mut cmd = v.std_command();
+    cmd.env("XDG_RUNTIME_DIR", runtime.path())
+        .arg("--index")
+        .arg(idx.path().join("a.sqlite"))
+        .arg("watch");
+    let mut first = Daemon::spawn_command(cmd);
+    first.wait_log("watching ", 1);
+    // A new folder by the same name: the lock on the old one guards nothing.
+    fs::remove_dir_all(v.root()).unwrap();
+    first.wait_log("the notes root is gone", 1);
+    v.write("a.md", met("alice"));
+    first.wait_log("the notes root is back", 1);
     let mut cmd = v.std_command();
     cmd.env("XDG_RUNTIME_DIR", "")
         .arg("--index")
@@ -226,6 +273,29 @@ fn a_root_that_comes_back_unreadable_is_watched_again_once_readable() {
     v.write("c.md", met("carol"));
     fs::set_permissions(v.path("c.md"), fs::Permissions::from_mode(0o644)).unwrap();
     wait_until("the report to list carol", || rep().contains("@carol"));
+    stop(&mut d);
+}
+
+#[test]
+fn a_root_that_comes_back_with_another_config_is_read_with_that_config() {
+    let v = Vault::with_files(&[("a.md", &met("alice")), ("b.md", &met("bob"))]);
+    v.write(".relnotes.toml", "exclude = [\"b.md\"]\n");
+    let out = outside();
+    let report = out.path().join("R.md");
+    let rep = || fs::read_to_string(&report).unwrap_or_default();
+    let mut d = Daemon::start(&v, &["--report", report.to_str().unwrap()]);
+    wait_until("the report to list alice", || rep().contains("@alice"));
+    assert!(!rep().contains("@bob"), "{}", rep());
+    fs::remove_dir_all(v.root()).unwrap();
+    d.wait_log("the notes root is gone", 1);
+    // Restored whole (one rename), with a config that excludes nothing.
+    let staged = out.path().join("restored");
+    fs::create_dir(&staged).unwrap();
+    fs::write(staged.join("a.md"), met("alice")).unwrap();
+    fs::write(staged.join("b.md"), met("bob")).unwrap();
+    fs::write(staged.join(".relnotes.toml"), "# restored\n").unwrap();
+    fs::rename(&staged, v.root()).unwrap();
+    wait_until("the report to list bob", || rep().contains("@bob"));
     stop(&mut d);
 }
 
@@ -397,6 +467,34 @@ fn fifos_in_the_notes_are_never_opened_and_check_warns_once() {
 }
 
 #[test]
+fn fifos_as_settings_or_config_files_are_never_opened() {
+    let mkfifo = |v: &Vault, rel: &str| {
+        let p = v.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    };
+    // App settings: the defaults stand, every command answers.
+    for rel in [".obsidian/daily-notes.json", "logseq/config.edn"] {
+        let v = Vault::with_files(&[("a.md", &met("alice"))]);
+        mkfifo(&v, rel);
+        assert_eq!(
+            crate::util::handles(&v.json(&["people"])),
+            ["alice"],
+            "{rel}"
+        );
+    }
+    // The config: an error naming it, not a hang.
+    let v = Vault::with_files(&[("a.md", &met("alice"))]);
+    mkfifo(&v, ".relnotes.toml");
+    let run = v.run(&["people"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains(".relnotes.toml"), "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+}
+
+#[test]
 fn the_wal_is_cut_back_after_a_big_sync_while_the_daemon_keeps_the_index_open() {
     let v = Vault::new();
     for i in 0..3000 {
@@ -498,6 +596,34 @@ fn file_names_that_are_not_utf8_are_told_apart_by_their_bytes() {
     }
     let show = v.ok(&["show", "alice"]).stdout;
     assert!(show.contains("x\u{FFFD}ff.md"), "{show}");
+}
+
+#[test]
+fn a_name_holding_u_fffd_is_not_taken_for_one_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let v = Vault::new();
+    let bytes: &[u8] = b"x\xff.md";
+    fs::write(
+        v.root().join(std::ffi::OsStr::from_bytes(bytes)),
+        met("alice"),
+    )
+    .unwrap();
+    v.write("x\u{FFFD}ff.md", met("bob"));
+    // Run after run, each note counted once (one key for both made every
+    // run parse both again and add one more interaction).
+    for run in 0..3 {
+        let index = v.ok(&["index"]).stdout;
+        assert!(
+            index.contains("people: 2, interactions: 2,"),
+            "run {run}: {index}"
+        );
+    }
+    assert!(v.ok(&["index"]).stdout.contains("0 parsed"));
+    let export = v.json(&["export"]);
+    for who in ["alice", "bob"] {
+        let p = crate::util::person(&export, who).unwrap();
+        assert_eq!(p["interactions"], 1, "{who}: {p}");
+    }
 }
 
 /// What the answers are, from the index at `index`: stdout of each query,

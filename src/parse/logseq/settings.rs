@@ -158,6 +158,8 @@ impl Reader<'_> {
 
     /// After `#`: a set `#{…}`, a discarded form `#_`, a regex `#"…"`, a
     /// reader conditional `#?(…)`, or a tag `#inst "…"` with its value.
+    /// The forms a `#_` or a tag reads count one level deeper, so a run of
+    /// them (`#_#_#_…`, `#t #t #t …`) meets the depth bound too.
     fn dispatch(&mut self, depth: usize) -> Option<Form> {
         self.i += 1;
         match self.peek()? {
@@ -167,9 +169,9 @@ impl Reader<'_> {
             }
             b'_' => {
                 self.i += 1;
-                match self.form(depth)? {
+                match self.form(depth + 1)? {
                     Form::End => Some(Form::End),
-                    _ => self.form(depth),
+                    _ => self.form(depth + 1),
                 }
             }
             b'"' => {
@@ -180,7 +182,7 @@ impl Reader<'_> {
                 // `#?`, `#?@`, `#inst`, `#uuid`, `#my/tag`: a tag, then
                 // the value it applies to.
                 self.token();
-                match self.form(depth)? {
+                match self.form(depth + 1)? {
                     Form::End => Some(Form::End),
                     _ => Some(Form::Other),
                 }
@@ -360,6 +362,8 @@ mod tests {
     #[test]
     fn spec11_logseq_odd_configs_are_the_defaults_never_an_error() {
         let deep = "[".repeat(100_000);
+        let discards = format!("{{{}", "#_".repeat(100_000));
+        let tags = format!("{{{}", "#t ".repeat(100_000));
         let odd: Vec<&[u8]> = vec![
             b"",
             b"{",
@@ -374,6 +378,8 @@ mod tests {
             b"{#",
             b"{#_",
             deep.as_bytes(),
+            discards.as_bytes(),
+            tags.as_bytes(),
             b"{:a (((((]]]]]] :journals-directory}",
         ];
         for bytes in odd {
