@@ -93,6 +93,16 @@ impl Source {
                 self.index = Some(idx);
                 Some(n)
             }
+            // Busy (a daemon's long sync), full or read-only says nothing
+            // about the index: it is left as it is.
+            Err(e) if index::is_transient(&e) => {
+                note(format!(
+                    "{}: could not check the index now ({e}); it is left as it is",
+                    idx.path.display()
+                ));
+                self.index = Some(idx);
+                None
+            }
             Err(e) => {
                 let path = idx.path.clone();
                 drop(idx);

@@ -321,7 +321,9 @@ pub fn meta_sum(conn: &Connection) -> rusqlite::Result<String> {
     Ok(h.finalize().to_hex()[..16].to_string())
 }
 
-/// Whether `meta` matches its checksum (an index no sync wrote has none).
+/// Whether `meta` matches its checksum. Only an index no sync wrote (no
+/// meta rows at all) has none: a `sum` row that went missing, or whose key
+/// a flipped bit changed, is damage too.
 pub(crate) fn meta_intact(conn: &Connection) -> rusqlite::Result<bool> {
     // One read transaction: a sync in another process cannot come between.
     let tx = conn.unchecked_transaction()?;
@@ -330,7 +332,10 @@ pub(crate) fn meta_intact(conn: &Connection) -> rusqlite::Result<bool> {
             Ok(r.get_ref(0)?.as_bytes()?.to_vec())
         })
         .optional()?;
-    Ok(stored.is_none_or(|s| meta_sum(&tx).is_ok_and(|m| m.as_bytes() == s)))
+    match stored {
+        Some(s) => Ok(meta_sum(&tx).is_ok_and(|m| m.as_bytes() == s)),
+        None => tx.query_row("SELECT COUNT(*) = 0 FROM meta", [], |r| r.get(0)),
+    }
 }
 
 /// Largest WAL kept after a sync, in bytes.
@@ -457,6 +462,27 @@ mod tests {
         assert_eq!(idx.cached("q2"), None);
         idx.store("s2", "q2", b"made from s2");
         assert_eq!(idx.cached("q2").as_deref(), Some(&b"made from s2"[..]));
+    }
+
+    #[test]
+    fn meta_without_its_checksum_row_is_damage_unless_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (idx, _) = Index::open(&tmp.path().join("i.sqlite"), true).unwrap();
+        // No sync wrote it yet: nothing to check.
+        assert!(meta_intact(&idx.conn).unwrap());
+        idx.conn
+            .execute("INSERT INTO meta (key, value) VALUES ('root', '/n')", [])
+            .unwrap();
+        let sum = meta_sum(&idx.conn).unwrap();
+        idx.conn
+            .execute("INSERT INTO meta (key, value) VALUES ('sum', ?1)", [&sum])
+            .unwrap();
+        assert!(meta_intact(&idx.conn).unwrap());
+        // A flipped bit in the key `sum` must not switch the check off.
+        idx.conn
+            .execute("UPDATE meta SET key = 'sun' WHERE key = 'sum'", [])
+            .unwrap();
+        assert!(!meta_intact(&idx.conn).unwrap());
     }
 
     #[test]

@@ -42,10 +42,10 @@ pub enum PublishError {
 }
 
 impl Published {
-    /// The file `rel` (from the config: relative, inside `root`) or, when
-    /// `flag` is set, the path the user gave on the command line (its
-    /// folder is taken as meant; only the file name itself must not be a
-    /// link). `root` is canonical.
+    /// The file at `path`: with `from_config`, a config value (relative,
+    /// inside `root`); without, the path the user gave on the command line
+    /// (its folder is taken as meant; only the file name itself must not
+    /// be a link). `root` is canonical.
     pub fn new(root: &Path, path: &Path, from_config: bool) -> Result<Published, String> {
         let abs = if from_config {
             if path.is_absolute()

@@ -382,6 +382,31 @@ fn sighup_rereads_the_config_and_the_daemon_goes_on() {
     d.assert_clean_log();
 }
 
+/// The daemon does not watch the hidden `.obsidian/` folder: a change to
+/// the vault's settings there reaches it by SIGHUP.
+#[test]
+fn sighup_reads_app_settings_the_daemon_does_not_watch() {
+    let v = crate::watch::vault_with_report(&[("Daily/20.11.2026.md", "- lunch with @alice\n")]);
+    let daily = |format: &str| {
+        v.write(
+            ".obsidian/daily-notes.json",
+            format!("{{\"folder\": \"Daily\", \"format\": \"{format}\"}}"),
+        );
+    };
+    daily("YYYY-MM-DD");
+    let mut d = Daemon::start(&v, &[]);
+    crate::watch::wait_report(&v, "<!-- relnotes:report -->");
+    // Undated under the ISO format: a mention, no interaction, not listed.
+    assert!(!crate::watch::report(&v).contains("@alice"));
+    daily("DD.MM.YYYY");
+    d.signal(libc::SIGHUP);
+    d.wait_log("SIGHUP: re-reading", 1);
+    // Dated by the vault's own format now: an interaction on 2026-11-20.
+    crate::watch::wait_report(&v, "@alice");
+    stop(&mut d);
+    d.assert_clean_log();
+}
+
 #[test]
 fn start_up_removes_only_its_own_temp_files() {
     let v = crate::watch::vault_with_report(&[("a.md", &met("alice"))]);
