@@ -459,9 +459,9 @@ fn index_stats(
     Ok(Exit::Success)
 }
 
-/// Everyone's last interaction, for the commands whose keep-in-touch
-/// reminders carry it (`report`, `due`, `export`), when anyone has a
-/// cadence: it needs every entry, which the ledger alone does not hold.
+/// The last interaction of everyone with a keep-in-touch reminder, for the
+/// commands whose reminders carry it (`report`, `due`, `export`), when
+/// anyone has a cadence: read from the notes of their last-contact days.
 fn last_touches(
     cli: &Cli,
     root: &Path,
@@ -476,13 +476,12 @@ fn last_touches(
     ) {
         return None;
     }
-    let wanted =
-        Answers::new(src.ledger(root, cfg, today, &mut note_to(err)), cfg, today).wants_last();
-    if !wanted {
+    let answers = Answers::new(src.ledger(root, cfg, today, &mut note_to(err)), cfg, today);
+    if !answers.wants_last() {
         return None;
     }
-    let vault = src.vault(root, cfg, today, &mut note_to(err));
-    Some(crate::query::last_touches(vault, today))
+    let handles = answers.cadence_handles();
+    Some(src.last_touches(root, cfg, today, &handles, &mut note_to(err)))
 }
 
 /// Renders the answer of a reading command into `out`. `vault` is there

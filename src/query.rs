@@ -299,6 +299,16 @@ impl<'l> Answers<'l> {
         self.people.iter().any(|p| p.cadence.is_some())
     }
 
+    /// The people whose keep-in-touch reminders carry their last
+    /// interaction: the only ones it must be looked up for.
+    pub fn cadence_handles(&self) -> Vec<String> {
+        self.people
+            .iter()
+            .filter(|p| p.cadence.is_some() && p.next_due.is_some())
+            .map(|p| p.handle.clone())
+            .collect()
+    }
+
     pub fn person(&self, handle: &str) -> Option<&PersonRow> {
         self.people
             .binary_search_by(|r| r.handle.as_str().cmp(handle))

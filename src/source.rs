@@ -4,6 +4,7 @@
 //! batch of changes. Every problem is handed to a `note` callback as one
 //! line, so the CLI can print it and the daemon can log it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -12,6 +13,7 @@ use crate::config::Config;
 use crate::index::{self, Index, SyncStats};
 use crate::ledger::Ledger;
 use crate::model::{Diagnostic, NoteFacts};
+use crate::query::LastTouch;
 use crate::vault::Vault;
 
 /// How to open the index.
@@ -312,6 +314,36 @@ impl Source {
             self.vault = Some(Vault::build(notes, cfg));
         }
         self.vault.get_or_insert_with(Vault::default)
+    }
+
+    /// The last interaction of each of `handles` who has one (see
+    /// `query::last_touches`, whose answer this is). From the vault when it
+    /// is loaded or the notes are in memory; else from the index, reading
+    /// only the notes of their last-contact days (`index::context`); else,
+    /// should the index not account for them all, from the whole vault.
+    pub fn last_touches(
+        &mut self,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        handles: &[String],
+        note: &mut dyn FnMut(String),
+    ) -> BTreeMap<String, LastTouch> {
+        self.ledger(root, cfg, today, note);
+        if self.vault.is_none() && self.notes.is_none() {
+            if let (Some(idx), Some(ledger)) = (&self.index, &self.ledger) {
+                // An error here is met again loading the vault, which
+                // moves a damaged index aside.
+                if let Ok(Some(last)) =
+                    index::context::last_touches(&idx.conn, cfg, ledger, handles, today)
+                {
+                    tracing::debug!("last interactions: from the notes of their days");
+                    return last;
+                }
+            }
+        }
+        tracing::debug!("last interactions: from every note");
+        crate::query::last_touches(self.vault(root, cfg, today, note), today)
     }
 
     /// What has been loaded: the ledger (an empty one if none was asked

@@ -6,6 +6,7 @@
 //! future) is moved aside and rebuilt from the notes.
 
 pub mod codec;
+pub mod context;
 pub mod schema;
 pub mod store;
 pub mod sync;

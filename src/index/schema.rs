@@ -3,7 +3,7 @@
 //! than the current one is rebuilt from the notes, never trusted.
 
 /// The schema this build writes.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// Bump when parsing changes what facts a note yields, or the binary form
 /// they are kept in (`codec::FORMAT`): a different value in an index means
@@ -48,6 +48,16 @@ CREATE TABLE pages (
     path    TEXT NOT NULL,
     data    BLOB NOT NULL
 );
+
+-- Internal: each day a note holds a dated interaction on (one row per note
+-- and day, whoever it is with): which notes to read for someone's last
+-- interaction, instead of every note's facts.
+CREATE TABLE touch_days (
+    day     TEXT NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    PRIMARY KEY (day, file_id)
+) WITHOUT ROWID;
+CREATE INDEX touch_days_file ON touch_days (file_id);
 
 -- Everyone, resolved across notes. Counts and dates are as of `meta.today`
 -- (the day of the last sync).

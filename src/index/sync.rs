@@ -418,7 +418,9 @@ pub fn sync(
 /// the walk could not read.
 fn forget_all_but_unseen(tx: &Connection, w: &crate::walk::Walk) -> rusqlite::Result<()> {
     if w.unseen.is_empty() {
-        return tx.execute_batch("DELETE FROM pages; DELETE FROM facts; DELETE FROM files;");
+        return tx.execute_batch(
+            "DELETE FROM touch_days; DELETE FROM pages; DELETE FROM facts; DELETE FROM files;",
+        );
     }
     let mut stmt = tx.prepare("SELECT id, path FROM files")?;
     let doomed: Vec<i64> = stmt
@@ -434,7 +436,8 @@ fn forget_all_but_unseen(tx: &Connection, w: &crate::walk::Walk) -> rusqlite::Re
     Ok(())
 }
 
-/// Writes the rows of what changed: stats, hashes, facts, pages.
+/// Writes the rows of what changed: stats, hashes, facts, pages, the days
+/// of each note's interactions.
 fn write_files(
     tx: &Connection,
     candidates: &[(&NoteFile, Stat, Option<Vec<u8>>)],
@@ -454,6 +457,9 @@ fn write_files(
     let mut put_page =
         tx.prepare("INSERT OR REPLACE INTO pages (file_id, path, data) VALUES (?1, ?2, ?3)")?;
     let mut drop_page = tx.prepare("DELETE FROM pages WHERE file_id = ?1")?;
+    let mut put_day =
+        tx.prepare("INSERT OR IGNORE INTO touch_days (day, file_id) VALUES (?1, ?2)")?;
+    let mut drop_days = tx.prepare("DELETE FROM touch_days WHERE file_id = ?1")?;
     let mut restat = tx.prepare(
         "UPDATE files SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5 WHERE path = ?1",
     )?;
@@ -489,9 +495,13 @@ fn write_files(
                     ],
                     |r| r.get(0),
                 )?;
+                drop_days.execute([id])?;
                 match facts {
                     Some(b) => {
                         put_facts.execute(params![id, b.1])?;
+                        for day in touch_days(&b.0) {
+                            put_day.execute(params![crate::dates::iso(day), id])?;
+                        }
                         match &b.0.page {
                             Some(p) => {
                                 put_page.execute(params![id, f.rel, codec::encode_page(p)])?;
@@ -514,6 +524,16 @@ fn write_files(
         delete.execute([p])?;
     }
     Ok(())
+}
+
+/// The days `note` holds a dated interaction on, whoever it is with (a
+/// superset of the days of its touches): its `touch_days` rows.
+fn touch_days(note: &NoteFacts) -> std::collections::BTreeSet<chrono::NaiveDate> {
+    note.entries
+        .iter()
+        .filter(|e| crate::ledger::interactive(e))
+        .filter_map(crate::ledger::interaction_date)
+        .collect()
 }
 
 /// Updates the ledger note by note: `old` are the facts of the changed and

@@ -719,11 +719,12 @@ impl Daemon {
         } = self;
         let warn = &mut |m: String| tracing::warn!("{m}");
         // Keep-in-touch reminders carry the last interaction (report,
-        // calendar, hooks); that needs every entry, only when anyone has a
-        // cadence.
-        let last = Answers::new(src.ledger(root, cfg, today, warn), cfg, today)
-            .wants_last()
-            .then(|| crate::query::last_touches(src.vault(root, cfg, today, warn), today));
+        // calendar, hooks), read only when anyone has a cadence.
+        let handles = {
+            let a = Answers::new(src.ledger(root, cfg, today, warn), cfg, today);
+            a.wants_last().then(|| a.cadence_handles())
+        };
+        let last = handles.map(|h| src.last_touches(root, cfg, today, &h, warn));
         let (ledger, _) = src.loaded();
         let mut answers = Answers::new(ledger, cfg, today);
         if let Some(last) = last {

@@ -129,6 +129,106 @@ fn differential_generated_corpus_and_after_changes() {
     assert_same_answers(&v, &["newperson", "zed-new"]);
 }
 
+/// [`with_index`], logging where the run's time goes (`RUST_LOG`).
+fn with_index_traced(v: &Vault, args: &[&str]) -> Run {
+    let path = index_path(v);
+    let mut cmd = v.command();
+    cmd.env("RUST_LOG", "relnotes=debug")
+        .arg("--index")
+        .arg(&path)
+        .args(args);
+    Run::from_command(&mut cmd, args.join(" "))
+}
+
+/// The last interactions in keep-in-touch reminders, read from the index
+/// (only the notes of each person's last-contact day), equal those of the
+/// whole vault in memory (`query::last_touches`); `step` names the state.
+fn assert_same_last_touches(v: &Vault, step: &str) {
+    for q in [
+        &["due", "--within", "400d", "--format", "json"][..],
+        &["report", "--format", "json"],
+        &["report"],
+    ] {
+        let mem = from_memory(v, q);
+        let idx = with_index_traced(v, q);
+        assert_eq!(idx.code, mem.code, "{step}: {q:?}: {}", idx.stderr);
+        assert!(
+            idx.stderr
+                .contains("last interactions: from the notes of their days"),
+            "{step}: {q:?}: the index did not answer: {}",
+            idx.stderr
+        );
+        assert!(
+            idx.stdout == mem.stdout,
+            "{step}: {q:?}: the index's answer differs from memory's\n--- index\n{}\n--- memory\n{}",
+            idx.stdout,
+            mem.stdout
+        );
+    }
+}
+
+#[test]
+fn differential_last_interactions_after_changes() {
+    let v = Vault::new();
+    corpus::generate(v.root(), 400, 120, 7);
+    v.write(".relnotes.toml", "[cadence]\ndefault = \"1m\"\n");
+    index_run(&v);
+    let due: serde_json::Value = serde_json::from_str(
+        &from_memory(&v, &["due", "--within", "400d", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    let with_context = due["reminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["last_text"].is_string())
+        .count();
+    assert!(with_context > 10, "too few reminders with context: {due}");
+    assert_same_last_touches(&v, "generated corpus");
+    // Each change is synced by the first question asked after it.
+    type Change<'a> = (&'a str, Box<dyn Fn(&Vault)>);
+    let steps: Vec<Change<'_>> = vec![
+        (
+            "two notes touch one person on one day: the earlier path wins",
+            Box::new(|v: &Vault| {
+                v.write("zz.md", "- 2026-11-22 late call with @alice-chen\n");
+                v.write(
+                    "aa.md",
+                    "- 2026-11-22 coffee with @alice-chen #got\n- [ ] 2026-11-22 ask @bob-chen\n- 2026-12-01 plan with @bob-chen\n",
+                );
+            }),
+        ),
+        (
+            "the earlier note goes",
+            Box::new(|v: &Vault| fs::remove_file(v.path("aa.md")).unwrap()),
+        ),
+        (
+            "a dated line on a person page names no one",
+            Box::new(|v: &Vault| {
+                let page = v.path("people/Alice Chen.md");
+                let text = fs::read_to_string(&page).unwrap();
+                fs::write(&page, format!("{text}\n- 2026-11-23 walked\n")).unwrap();
+            }),
+        ),
+        (
+            "a note is edited and another renamed",
+            Box::new(|v: &Vault| {
+                let journal = walk_md(&v.path("journal"));
+                fs::write(&journal[0], "- 2026-11-21 lunch with @bob-chen\n").unwrap();
+                fs::rename(&journal[1], v.path("moved.md")).unwrap();
+            }),
+        ),
+        (
+            "the last touch of someone goes",
+            Box::new(|v: &Vault| fs::remove_file(v.path("zz.md")).unwrap()),
+        ),
+    ];
+    for (what, change) in steps {
+        change(&v);
+        assert_same_last_touches(&v, what);
+    }
+}
+
 /// `relnotes index` with the test index: how the last sync went.
 fn index_run(v: &Vault) -> Run {
     let run = with_index(v, &["index"]);
