@@ -139,6 +139,11 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     }
     let style = style(cli, ctx.stdout_is_terminal);
     let today = today(cli);
+    if let Command::Who { terms, .. } = &cli.command {
+        // Usage errors before any work on the notes.
+        crate::who::Terms::parse(terms).map_err(Error::Usage)?;
+        format_for(cli, Format::Text, &[Format::Text, Format::Json], "who")?;
+    }
     let index_path = cli.index.clone().or_else(|| index::default_path(&root));
     let mut src = Source::open(
         index_path.as_deref(),
@@ -160,6 +165,23 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     }
     for d in src.stderr_diags() {
         writeln!(ctx.err, "relnotes: {d}").map_err(io_err)?;
+    }
+    if let Command::Who {
+        terms,
+        limit,
+        circle,
+    } = &cli.command
+    {
+        let format = format_for(cli, Format::Text, &[Format::Text, Format::Json], "who")?;
+        let terms = crate::who::Terms::parse(terms).map_err(Error::Usage)?;
+        let limit = usize::try_from(*limit).unwrap_or(usize::MAX);
+        let rows = crate::who::answer(&mut src, &root, &cfg, today, &terms, circle.as_deref(), limit, &mut note_to(ctx.err));
+        match format {
+            Format::Json => render::who::json(ctx.out, today, &terms.given, &rows),
+            _ => render::who::text(ctx.out, style, &terms.given, &rows),
+        }
+        .map_err(io_err)?;
+        return Ok(Exit::Success);
     }
     let all = [Format::Text, Format::Md, Format::Json];
     let (format, output) = match &cli.command {
@@ -402,7 +424,11 @@ fn render_answer(
             }
             .map_err(io_err)?;
         }
-        Command::Init | Command::Index { .. } | Command::Check | Command::Watch { .. } => {}
+        Command::Init
+        | Command::Index { .. }
+        | Command::Check
+        | Command::Watch { .. }
+        | Command::Who { .. } => {}
     }
     Ok(())
 }

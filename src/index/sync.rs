@@ -21,11 +21,12 @@ use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::{params, Connection};
 
 use super::store::{self, damaged, Touched};
-use super::{codec, schema, Index};
+use super::{codec, fts, schema, Index};
 use crate::config::Config;
 use crate::ledger::{contribution, Ledger};
 use crate::model::{Diagnostic, NoteFacts};
 use crate::resolve::Resolver;
+use crate::words::Searchable;
 use crate::walk::{decode, read_bytes, walk, Loaded, NoteFile, Stat};
 
 /// Files whose mtime is within this of the last sync are re-hashed: the
@@ -90,7 +91,7 @@ enum Outcome {
         hash: Vec<u8>,
         kind: &'static str,
         warning: Option<Diagnostic>,
-        facts: Option<Box<(NoteFacts, Vec<u8>)>>,
+        facts: Option<Box<(NoteFacts, Vec<u8>, Searchable)>>,
     },
 }
 
@@ -114,13 +115,14 @@ fn examine(file: &NoteFile, old_hash: Option<&[u8]>, cfg: &Config) -> Outcome {
     }
     match decode(&file.rel, bytes) {
         Loaded::Text(text, warning) => {
-            let facts = crate::load::note_facts(&file.rel, &text, cfg);
+            let (facts, search) =
+                crate::parse::parse_note_searchable(&file.rel, &text, &cfg.parse);
             let blob = codec::encode_note(&facts);
             Outcome::New {
                 hash,
                 kind: "note",
                 warning,
-                facts: Some(Box::new((facts, blob))),
+                facts: Some(Box::new((facts, blob, search))),
             }
         }
         Loaded::Report => Outcome::New {
@@ -381,6 +383,10 @@ pub fn sync(
             }
         }
         lap.done("sync: update and write the ledger");
+        if let (true, Some(l)) = (stats.changed, &ledger) {
+            fts::resolve(&tx, l, cfg, full || stats.rederived)?;
+            lap.done("sync: resolve the full-text rows");
+        }
         if stats.changed {
             let generation: i64 = tx
                 .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
@@ -489,6 +495,8 @@ fn write_files(
                 match facts {
                     Some(b) => {
                         put_facts.execute(params![id, b.1])?;
+                        let owner = b.0.page.as_ref().map(|p| p.handle.as_str());
+                        fts::put(tx, id, owner, &b.2)?;
                         match &b.0.page {
                             Some(p) => {
                                 put_page.execute(params![id, f.rel, codec::encode_page(p)])?;
@@ -501,6 +509,7 @@ fn write_files(
                     None => {
                         drop_facts.execute([id])?;
                         drop_page.execute([id])?;
+                        fts::forget(tx, id)?;
                     }
                 };
             }

@@ -146,6 +146,9 @@ struct Block {
     /// `(offset in text, offset in source)` at the start of each text piece.
     segs: Vec<(usize, usize)>,
     wikilinks: Vec<(String, usize)>,
+    /// Text ranges shown for a wikilink (its label or target): matched by
+    /// `who` as words, though no mention or tag starts there.
+    labels: Vec<Range<usize>>,
     heading: Option<u8>,
     item: bool,
     task: Option<Task>,
@@ -220,6 +223,10 @@ struct NoteParser<'a> {
     keep_all: bool,
     /// Whether this note is a person page.
     page: bool,
+    /// For each open link, whether it is a wikilink.
+    links: Vec<bool>,
+    /// What `who` needs, when asked for (see [`parse_note_searchable`]).
+    search: Option<crate::words::Searchable>,
 }
 
 /// The Markdown extensions relnotes reads.
@@ -233,19 +240,38 @@ fn markdown_options() -> Options {
 
 /// Parses one note. `rel` is its path relative to the root, with `/`.
 pub fn parse_note(rel: &str, src: &str, opts: &ParseOptions) -> NoteFacts {
-    parse(rel, src, opts, true)
+    parse(rel, src, opts, true, false).0
 }
 
 /// [`parse_note`] keeping only the entries that can change an answer (the
 /// ones [`NoteFacts::prune`] keeps), and skipping the work on the rest:
 /// most of a note is prose that names no one.
 pub fn parse_note_pruned(rel: &str, src: &str, opts: &ParseOptions) -> NoteFacts {
-    let mut facts = parse(rel, src, opts, false);
+    let mut facts = parse(rel, src, opts, false, false).0;
     facts.prune();
     facts
 }
 
-fn parse(rel: &str, src: &str, opts: &ParseOptions, keep_all: bool) -> NoteFacts {
+/// [`parse_note_pruned`], with what `who` needs of the note (SPEC §12):
+/// the words of every entry that mentions someone or stands on a person
+/// page, taken before pruning (which drops, say, a page's undated lines).
+pub fn parse_note_searchable(
+    rel: &str,
+    src: &str,
+    opts: &ParseOptions,
+) -> (NoteFacts, crate::words::Searchable) {
+    let (mut facts, search) = parse(rel, src, opts, false, true);
+    facts.prune();
+    (facts, search.unwrap_or_default())
+}
+
+fn parse(
+    rel: &str,
+    src: &str,
+    opts: &ParseOptions,
+    keep_all: bool,
+    search: bool,
+) -> (NoteFacts, Option<crate::words::Searchable>) {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut p = NoteParser {
         path: rel,
@@ -261,6 +287,8 @@ fn parse(rel: &str, src: &str, opts: &ParseOptions, keep_all: bool) -> NoteFacts
         opaque: 0,
         keep_all,
         page: opts.is_person_page(rel),
+        links: Vec::new(),
+        search: search.then(crate::words::Searchable::default),
     };
     let is_page = p.page;
     let mut page = is_page.then(|| PageFacts {
@@ -299,12 +327,16 @@ fn parse(rel: &str, src: &str, opts: &ParseOptions, keep_all: bool) -> NoteFacts
     p.entries.sort_by_key(|e| e.line);
     p.diagnostics.sort();
     p.diagnostics.dedup();
-    NoteFacts {
+    if let Some(s) = &mut p.search {
+        s.entries.sort_by_key(|e| e.line);
+    }
+    let facts = NoteFacts {
         path: rel.to_string(),
         page,
         entries: p.entries,
         diagnostics: p.diagnostics,
-    }
+    };
+    (facts, p.search)
 }
 
 impl NoteParser<'_> {
@@ -335,6 +367,18 @@ impl NoteParser<'_> {
             }
         }
         let Some(page) = page else { return };
+        if let Some(s) = &mut self.search {
+            let values: Vec<(&str, String)> = crate::words::PAGE_KEYS
+                .iter()
+                .flat_map(|&k| {
+                    let v = frontmatter::get(&hash, k).map(frontmatter::list);
+                    v.unwrap_or_default().into_iter().map(move |v| (k, v))
+                })
+                .collect();
+            s.page = Some(crate::words::page_words(
+                values.iter().map(|(k, v)| (*k, v.as_str())),
+            ));
+        }
         if let Some(h) = text("handle") {
             let h = h.trim().trim_start_matches('@').to_lowercase();
             if !h.is_empty() {
@@ -424,7 +468,11 @@ impl NoteParser<'_> {
                     if escaped {
                         b.escaped.push(b.text.len());
                     }
+                    let at = b.text.len();
                     b.push(&t, r.start, opaque);
+                    if self.links.last() == Some(&true) {
+                        b.labels.push(at..b.text.len());
+                    }
                 }
                 Event::Code(t) if self.skip == 0 => {
                     if let Some(b) = self.blocks.last_mut() {
@@ -499,6 +547,8 @@ impl NoteParser<'_> {
                 dest_url,
                 ..
             } => {
+                self.links
+                    .push(matches!(link_type, LinkType::WikiLink { .. }));
                 if let LinkType::WikiLink { .. } = link_type {
                     if let Some(b) = self.blocks.last_mut() {
                         b.wikilinks.push((dest_url.to_string(), at));
@@ -553,7 +603,12 @@ impl NoteParser<'_> {
             TagEnd::CodeBlock | TagEnd::HtmlBlock | TagEnd::MetadataBlock(_) => {
                 self.skip = self.skip.saturating_sub(1);
             }
-            TagEnd::Link | TagEnd::Image => self.opaque = self.opaque.saturating_sub(1),
+            TagEnd::Link | TagEnd::Image => {
+                if matches!(tag, TagEnd::Link) {
+                    self.links.pop();
+                }
+                self.opaque = self.opaque.saturating_sub(1);
+            }
             _ => {}
         }
     }
@@ -581,7 +636,22 @@ impl NoteParser<'_> {
             return;
         }
         let mut opaque = std::mem::take(&mut b.opaque);
-        opaque.extend(inline::url_ranges(&b.text));
+        let urls = inline::url_ranges(&b.text);
+        // What `who` never matches: what no mention is found in, but for
+        // the text shown for a wikilink.
+        let hidden: Option<Vec<Range<usize>>> = self.search.as_ref().map(|_| {
+            let mut h: Vec<Range<usize>> = opaque
+                .iter()
+                .filter(|r| !b.labels.contains(r))
+                .cloned()
+                .collect();
+            h.extend(urls.iter().cloned());
+            if b.task.is_some() {
+                h.extend(crate::words::task_metadata(&b.text));
+            }
+            h
+        });
+        opaque.extend(urls);
         opaque.sort_by_key(|r| r.start);
         // Merge overlaps (a URL inside a code span): `Scan` needs disjoint
         // ranges.
@@ -699,6 +769,23 @@ impl NoteParser<'_> {
 
         let text = collapse_ws(&b.text);
         let (gave, got) = self.opts.kinds.classify(&tags, &text);
+        if let (Some(s), Some(hidden)) = (&mut self.search, hidden) {
+            if self.page || !mentions.is_empty() {
+                let links: Vec<&str> = b.wikilinks.iter().map(|(t, _)| t.as_str()).collect();
+                let date = match b.task {
+                    Some(Task::Done) => done.or(date),
+                    _ => date,
+                };
+                s.entries.push(crate::words::SearchEntry {
+                    line: self.lines.line(b.start),
+                    date,
+                    text: text.clone(),
+                    words: crate::words::entry_words(&b.text, &hidden, &links),
+                    tags: crate::words::tag_tokens(tags.iter().map(String::as_str)),
+                    mentions: mentions.clone(),
+                });
+            }
+        }
         self.entries.push(Entry {
             line: self.lines.line(b.start),
             text,
