@@ -689,13 +689,13 @@ impl NoteParser<'_> {
             }
         }
         // An entry that names no one, has no tag and no task, and is not a
-        // line on a person page is pruned: all that matters of it is its
-        // date warnings, given above. (`@` starts every mention, `#` every
-        // tag.)
+        // line on a person page (nor, when `who`'s words are wanted, a
+        // heading there) is pruned: all that matters of it is its date
+        // warnings, given above. (`@` starts every mention, `#` every tag.)
         if !self.keep_all
             && b.task.is_none()
             && b.wikilinks.is_empty()
-            && !(self.page && b.heading.is_none())
+            && !(self.page && (b.heading.is_none() || self.search.is_some()))
             && !b.text.contains(['@', '#'])
         {
             return;

@@ -15,6 +15,8 @@
 //! - `cache`: the index lives in the cache and never gives stale answers.
 //! - `watch`: the daemon on a real temp folder: editors' save patterns,
 //!   bursts, signals, the lock, `on_due`, the root going away.
+//! - `who`: `relnotes who` on `fixtures/who` (answers in
+//!   `fixtures/who-expected.md`), and the index's answer against a scan.
 //!
 //! Snapshots live in `tests/integration/snapshots/`; after an intended
 //! output change, review them with `INSTA_UPDATE=always cargo test --test
@@ -30,6 +32,7 @@ mod util;
 mod vault;
 mod walk;
 mod watch;
+mod who;
 
 #[path = "../../benches/corpus/mod.rs"]
 mod corpus;
