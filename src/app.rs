@@ -175,7 +175,16 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         let format = format_for(cli, Format::Text, &[Format::Text, Format::Json], "who")?;
         let terms = crate::who::Terms::parse(terms).map_err(Error::Usage)?;
         let limit = usize::try_from(*limit).unwrap_or(usize::MAX);
-        let rows = crate::who::answer(&mut src, &root, &cfg, today, &terms, circle.as_deref(), limit, &mut note_to(ctx.err));
+        let rows = crate::who::answer(
+            &mut src,
+            &root,
+            &cfg,
+            today,
+            &terms,
+            circle.as_deref(),
+            limit,
+            &mut note_to(ctx.err),
+        );
         match format {
             Format::Json => render::who::json(ctx.out, today, &terms.given, &rows),
             _ => render::who::text(ctx.out, style, &terms.given, &rows),

@@ -14,11 +14,11 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::index::fts;
-use crate::source::Source;
 use crate::ledger::Ledger;
 use crate::model::{Mention, NoteFacts};
 use crate::query::Answers;
 use crate::resolve::{Claims, Resolver};
+use crate::source::Source;
 use crate::walk::{read_note, walk, Loaded};
 use crate::words::{self, Searchable};
 
@@ -281,9 +281,7 @@ pub fn load(root: &Path, cfg: &Config) -> Vec<(NoteFacts, Searchable)> {
         .par_iter()
         .filter_map(|f| match read_note(f) {
             Loaded::Text(text, _) => Some(crate::parse::parse_note_searchable(
-                &f.rel,
-                &text,
-                &cfg.parse,
+                &f.rel, &text, &cfg.parse,
             )),
             _ => None,
         })
@@ -294,7 +292,12 @@ pub fn load(root: &Path, cfg: &Config) -> Vec<(NoteFacts, Searchable)> {
 
 /// The plain scan: every entry of every note tested against the terms,
 /// with whom it is evidence for resolved against `ledger`'s people.
-pub fn scan(notes: &[(NoteFacts, Searchable)], ledger: &Ledger, cfg: &Config, terms: &Terms) -> Vec<Hit> {
+pub fn scan(
+    notes: &[(NoteFacts, Searchable)],
+    ledger: &Ledger,
+    cfg: &Config,
+    terms: &Terms,
+) -> Vec<Hit> {
     let claims = Claims::new(
         notes
             .iter()

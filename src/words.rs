@@ -195,7 +195,10 @@ mod tests {
 
     #[test]
     fn spec12_words_are_uax29_words_in_lower_case() {
-        assert_eq!(w("Rust's Rusty trust rust."), ["rust's", "rusty", "trust", "rust"]);
+        assert_eq!(
+            w("Rust's Rusty trust rust."),
+            ["rust's", "rusty", "trust", "rust"]
+        );
         assert_eq!(w("node.js, e-mail & C++"), ["node.js", "e", "mail", "c"]);
         assert_eq!(w("Rust’s"), ["rust's"]);
         assert_eq!(w("3.14 and 1,000"), ["3.14", "and", "1,000"]);
@@ -212,9 +215,13 @@ mod tests {
     #[test]
     fn spec12_hidden_text_is_cut_out_with_a_barrier() {
         let text = "use `rust` daily";
-        let words = entry_words(text, &[4..10], &[]);
+        let code = Range { start: 4, end: 10 };
+        let words = entry_words(text, &[code], &[]);
         assert_eq!(words, "use | daily");
-        assert_eq!(entry_words("a b", &[], &["Berlin Office#Rooms", "x/Rust"]), "a b | berlin office | rust");
+        assert_eq!(
+            entry_words("a b", &[], &["Berlin Office#Rooms", "x/Rust"]),
+            "a b | berlin office | rust"
+        );
         assert_eq!(entry_words("`x` y", &[0..3, 1..2], &[]), "y");
     }
 
@@ -224,7 +231,14 @@ mod tests {
         let cut: Vec<&str> = task_metadata(t).into_iter().map(|r| &t[r]).collect();
         assert_eq!(
             cut,
-            ["due:2026-11-25", "📅 2026-11-21", "✅2026-11-22", "⏫", "[#A]", "done:x"]
+            [
+                "due:2026-11-25",
+                "📅 2026-11-21",
+                "✅2026-11-22",
+                "⏫",
+                "[#A]",
+                "done:x"
+            ]
         );
         assert_eq!(entry_words(t, &task_metadata(t), &[]), "send deck |");
     }

@@ -99,7 +99,8 @@ pub fn put(
     let mut row = tx.prepare_cached(
         "INSERT INTO entries (file_id, line, date, text, keys, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    let mut words = tx.prepare_cached("INSERT INTO entry_words (rowid, words, tags) VALUES (?1, ?2, ?3)")?;
+    let mut words =
+        tx.prepare_cached("INSERT INTO entry_words (rowid, words, tags) VALUES (?1, ?2, ?3)")?;
     for e in &s.entries {
         row.execute(params![
             file_id,
@@ -113,7 +114,14 @@ pub fn put(
     }
     if let (Some(owner), Some((w, t))) = (owner, &s.page) {
         if !w.is_empty() || !t.is_empty() {
-            row.execute(params![file_id, None::<u32>, None::<String>, None::<String>, "", owner])?;
+            row.execute(params![
+                file_id,
+                None::<u32>,
+                None::<String>,
+                None::<String>,
+                "",
+                owner
+            ])?;
             words.execute(params![tx.last_insert_rowid(), w, t])?;
         }
     }
@@ -248,7 +256,11 @@ mod tests {
         forget(&c, 1).unwrap();
         assert_eq!(count(&c, r#"words : "trust""#), 0);
         let n: i64 = c
-            .query_row("SELECT count(*) FROM entry_words WHERE entry_words MATCH 'trust'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM entry_words WHERE entry_words MATCH 'trust'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(n, 0);
     }

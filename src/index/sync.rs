@@ -26,8 +26,8 @@ use crate::config::Config;
 use crate::ledger::{contribution, Ledger};
 use crate::model::{Diagnostic, NoteFacts};
 use crate::resolve::Resolver;
-use crate::words::Searchable;
 use crate::walk::{decode, read_bytes, walk, Loaded, NoteFile, Stat};
+use crate::words::Searchable;
 
 /// Files whose mtime is within this of the last sync are re-hashed: the
 /// coarsest common timestamp granularity (FAT, some network filesystems).
@@ -115,8 +115,7 @@ fn examine(file: &NoteFile, old_hash: Option<&[u8]>, cfg: &Config) -> Outcome {
     }
     match decode(&file.rel, bytes) {
         Loaded::Text(text, warning) => {
-            let (facts, search) =
-                crate::parse::parse_note_searchable(&file.rel, &text, &cfg.parse);
+            let (facts, search) = crate::parse::parse_note_searchable(&file.rel, &text, &cfg.parse);
             let blob = codec::encode_note(&facts);
             Outcome::New {
                 hash,

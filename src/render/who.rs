@@ -22,7 +22,12 @@ fn where_(e: &Evidence) -> String {
 /// One block per person: `@handle  Name  score 1.23  last contact …  gave
 /// 2 / got 1`, then up to three evidence lines (date, text, file:line),
 /// newest first; the page itself reads `(page)`.
-pub fn text(out: &mut dyn Write, style: Style, terms: &[String], rows: &[WhoRow]) -> io::Result<()> {
+pub fn text(
+    out: &mut dyn Write,
+    style: Style,
+    terms: &[String],
+    rows: &[WhoRow],
+) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "No one in your notes matches {}.", terms.join(" "));
     }
@@ -67,7 +72,12 @@ struct Json<'a> {
     people: &'a [WhoRow],
 }
 
-pub fn json(out: &mut dyn Write, today: NaiveDate, terms: &[String], rows: &[WhoRow]) -> io::Result<()> {
+pub fn json(
+    out: &mut dyn Write,
+    today: NaiveDate,
+    terms: &[String],
+    rows: &[WhoRow],
+) -> io::Result<()> {
     serde_json::to_writer_pretty(
         &mut *out,
         &Json {

@@ -166,7 +166,10 @@ fn spec12_score_decays_by_half_a_year_and_undated_counts_half() {
 #[test]
 fn spec12_order_score_then_last_contact_then_handle() {
     let f = [
-        ("notes.md", "- @a rust\n- @a rust again\n- @c rust\n- @d rust\n"),
+        (
+            "notes.md",
+            "- @a rust\n- @a rust again\n- @c rust\n- @d rust\n",
+        ),
         ("2026-11-23.md", "- @b rust\n"),
         ("2026-11-01.md", "- @c hello\n"),
         ("2025-06-01.md", "- @e rust\n"),
@@ -246,10 +249,22 @@ fn spec12_evidence_newest_first_then_undated_then_the_page() {
 
 #[test]
 fn spec12_no_term_an_empty_term_or_a_bare_hash_is_a_usage_error() {
-    for bad in [&[][..], &[""], &["  "], &["#"], &["rust", "#"], &["!!"], &["#2026"], &["#c++"]] {
+    for bad in [
+        &[][..],
+        &[""],
+        &["  "],
+        &["#"],
+        &["rust", "#"],
+        &["!!"],
+        &["#2026"],
+        &["#c++"],
+    ] {
         assert!(terms(bad).is_err(), "{bad:?}");
     }
-    assert_eq!(terms(&["#Rust/"]).unwrap().terms, [Term::Tag("rust".into())]);
+    assert_eq!(
+        terms(&["#Rust/"]).unwrap().terms,
+        [Term::Tag("rust".into())]
+    );
     assert_eq!(
         terms(&["Machine  Learning"]).unwrap().terms,
         [Term::Words(vec!["machine".into(), "learning".into()])]

@@ -26,7 +26,11 @@ fn from_memory(v: &Vault, args: &[&str]) -> Run {
     let mut all = vec!["--index", NO_INDEX];
     all.extend(args);
     let run = v.run(&all);
-    assert!(run.stderr.contains("answering from memory"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("answering from memory"),
+        "{}",
+        run.stderr
+    );
     run
 }
 
@@ -81,11 +85,23 @@ fn who_json_on_the_fixture_vault() {
     let alice = &out["people"][0];
     assert_eq!(
         keys(alice),
-        ["circles", "evidence", "gave", "got", "handle", "last_contact", "name", "score"]
+        [
+            "circles",
+            "evidence",
+            "gave",
+            "got",
+            "handle",
+            "last_contact",
+            "name",
+            "score"
+        ]
     );
     assert_eq!(alice["name"], "Alice Chen");
     assert_eq!(alice["last_contact"], "2026-11-23");
-    assert_eq!((alice["gave"].as_u64(), alice["got"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (alice["gave"].as_u64(), alice["got"].as_u64()),
+        (Some(2), Some(0))
+    );
     assert_eq!(alice["circles"], json!(["mentor"]));
     assert_eq!(
         evidence(alice),
@@ -108,7 +124,10 @@ fn who_json_on_the_fixture_vault() {
         evidence(dave),
         ["meetings/standup.md:4", "journal/2026-06-01.md:2"]
     );
-    assert_eq!((dave["gave"].as_u64(), dave["got"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (dave["gave"].as_u64(), dave["got"].as_u64()),
+        (Some(0), Some(1))
+    );
     assert_eq!(out["people"][2]["evidence"][0]["date"], "2026-10-01");
 }
 
@@ -251,6 +270,10 @@ fn differential_who_index_equals_a_scan_of_every_note() {
     );
     assert_same_who(&v, "after changes");
     let pages = walk_md(&v.path("people"));
-    fs::write(&pages[0], "---\norg: Newword Corp\n---\n- 2026-11-01 roadmap\n").unwrap();
+    fs::write(
+        &pages[0],
+        "---\norg: Newword Corp\n---\n- 2026-11-01 roadmap\n",
+    )
+    .unwrap();
     assert_same_who(&v, "after a page changed");
 }
