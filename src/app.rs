@@ -172,25 +172,12 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         circle,
     } = &cli.command
     {
-        let format = format_for(cli, Format::Text, &[Format::Text, Format::Json], "who")?;
-        let terms = crate::who::Terms::parse(terms).map_err(Error::Usage)?;
-        let limit = usize::try_from(*limit).unwrap_or(usize::MAX);
-        let rows = crate::who::answer(
-            &mut src,
-            &root,
-            &cfg,
-            today,
-            &terms,
-            circle.as_deref(),
-            limit,
-            &mut note_to(ctx.err),
-        );
-        match format {
-            Format::Json => render::who::json(ctx.out, today, &terms.given, &rows),
-            _ => render::who::text(ctx.out, style, &terms.given, &rows),
-        }
-        .map_err(io_err)?;
-        return Ok(Exit::Success);
+        let q = WhoQuestion {
+            terms,
+            limit: usize::try_from(*limit).unwrap_or(usize::MAX),
+            circle: circle.as_deref(),
+        };
+        return who(cli, &q, &root, &cfg, &mut src, style, today, ctx);
     }
     let all = [Format::Text, Format::Md, Format::Json];
     let (format, output) = match &cli.command {
@@ -272,6 +259,57 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
             source,
         })?,
     }
+    Ok(Exit::Success)
+}
+
+/// The flags of `who`.
+struct WhoQuestion<'a> {
+    terms: &'a [String],
+    limit: usize,
+    circle: Option<&'a str>,
+}
+
+/// `who` (SPEC §12): its answer is stored like every other answer, for the
+/// next identical run while nothing changes.
+#[allow(clippy::too_many_arguments)]
+fn who(
+    cli: &Cli,
+    q: &WhoQuestion<'_>,
+    root: &Path,
+    cfg: &Config,
+    src: &mut Source,
+    style: Style,
+    today: NaiveDate,
+    ctx: &mut Ctx<'_>,
+) -> Result<Exit, Error> {
+    let format = format_for(cli, Format::Text, &[Format::Text, Format::Json], "who")?;
+    let terms = crate::who::Terms::parse(q.terms).map_err(Error::Usage)?;
+    let key = format!("{:?}|{today}|{format:?}|{}", cli.command, style.color);
+    let state = src.state();
+    if let Some(bytes) = src.index.as_ref().and_then(|i| i.cached(&key)) {
+        ctx.out.write_all(&bytes).map_err(io_err)?;
+        return Ok(Exit::Success);
+    }
+    let rows = crate::who::answer(
+        src,
+        root,
+        cfg,
+        today,
+        &terms,
+        q.circle,
+        q.limit,
+        &mut note_to(ctx.err),
+    );
+    let mut buf = Vec::new();
+    match format {
+        Format::Json => render::who::json(&mut buf, today, &terms.given, &rows),
+        _ => render::who::text(&mut buf, style, &terms.given, &rows),
+    }
+    .map_err(io_err)?;
+    if let (Some(idx), Some(state), false) = (&src.index, &state, src.stats.changed) {
+        idx.store(state, &key, &buf);
+    }
+    ctx.out.write_all(&buf).map_err(io_err)?;
     Ok(Exit::Success)
 }
 

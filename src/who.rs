@@ -106,18 +106,16 @@ impl Terms {
     }
 }
 
-/// An entry (or a person page's front matter) that matched, with the
-/// people it is evidence for.
+/// An entry (or a person page's front matter) that matched: whom it is
+/// evidence for and its date, which is all a score needs. `at` says where
+/// the rest of it is (a row id, or an index): only the evidence of the
+/// people in the answer is ever read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
+    pub at: i64,
     /// Handles, sorted.
     pub people: Vec<String>,
     pub date: Option<NaiveDate>,
-    /// `None` for the page itself.
-    pub text: Option<String>,
-    pub file: String,
-    /// `None` for the page itself.
-    pub line: Option<u32>,
 }
 
 /// A person's overall figures, as `people` shows them.
@@ -182,65 +180,109 @@ fn evidence_order(a: &Evidence, b: &Evidence) -> std::cmp::Ordering {
         .then_with(|| a.line.cmp(&b.line))
 }
 
-/// The answer from the hits: each person's score and evidence, people with
-/// none left out, in circle `circle` (if given), ordered by score (to 3
-/// decimals), then last contact (newest first, none last), then handle, at
-/// most `limit`. `info` gives a person's overall figures.
+/// A person in the answer, before their evidence is read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    pub handle: String,
+    /// Rounded to 3 decimals.
+    pub score: f64,
+    pub info: Info,
+    /// Indexes of their hits.
+    pub hits: Vec<usize>,
+}
+
+/// The people in the answer from the hits (SPEC §12): each person's score,
+/// people with none left out, in circle `circle` (if given), ordered by
+/// score (to 3 decimals), then last contact (newest first, none last), then
+/// handle, at most `limit`. `info` gives a person's overall figures; it is
+/// asked only for the people that can be in the answer (those scoring at
+/// least as much as the last one in it).
 pub fn rank(
-    hits: Vec<Hit>,
+    hits: &[Hit],
     today: NaiveDate,
     circle: Option<&str>,
     limit: usize,
     mut info: impl FnMut(&str) -> Option<Info>,
-) -> Vec<WhoRow> {
-    let mut by_person: std::collections::BTreeMap<String, (f64, Vec<Evidence>)> =
-        std::collections::BTreeMap::new();
-    for h in hits {
+) -> Vec<Ranked> {
+    let mut by_person: rustc_hash::FxHashMap<&str, (f64, Vec<usize>)> =
+        rustc_hash::FxHashMap::default();
+    for (i, h) in hits.iter().enumerate() {
         let Some(w) = weight(h.date, today) else {
             continue;
         };
         for p in &h.people {
-            let slot = by_person.entry(p.clone()).or_default();
+            let slot = by_person.entry(p.as_str()).or_default();
             slot.0 += w;
-            slot.1.push(Evidence {
-                date: h.date,
-                text: h.text.clone(),
-                file: h.file.clone(),
-                line: h.line,
-            });
+            slot.1.push(i);
         }
     }
-    let circle = circle.map(|c| c.trim().to_lowercase());
-    let mut rows: Vec<WhoRow> = by_person
+    let mut cands: Vec<(i64, &str, Vec<usize>)> = by_person
         .into_iter()
-        .filter_map(|(handle, (score, mut evidence))| {
-            let i = info(&handle)?;
-            if let Some(c) = &circle {
-                if !i.circles.iter().any(|x| x.to_lowercase() == *c) {
-                    return None;
-                }
-            }
-            evidence.sort_by(evidence_order);
-            Some(WhoRow {
-                handle,
-                name: i.name,
-                score: milli(score) as f64 / 1000.0,
-                last_contact: i.last_contact,
-                gave: i.gave,
-                got: i.got,
-                circles: i.circles,
-                evidence,
-            })
-        })
+        .map(|(h, (score, hits))| (milli(score), h, hits))
         .collect();
-    rows.sort_by(|a, b| {
-        milli(b.score)
-            .cmp(&milli(a.score))
-            .then_with(|| b.last_contact.cmp(&a.last_contact))
-            .then_with(|| a.handle.cmp(&b.handle))
-    });
-    rows.truncate(limit);
-    rows
+    cands.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let circle = circle.map(|c| c.trim().to_lowercase());
+    let mut out: Vec<Ranked> = Vec::new();
+    let mut rest = cands.into_iter().peekable();
+    while out.len() < limit {
+        let Some(first) = rest.next() else { break };
+        let mut group = vec![first];
+        while let Some(next) = rest.next_if(|c| c.0 == group[0].0) {
+            group.push(next);
+        }
+        let mut ranked: Vec<Ranked> = group
+            .into_iter()
+            .filter_map(|(m, handle, hits)| {
+                let i = info(handle)?;
+                let in_circle = circle
+                    .as_ref()
+                    .is_none_or(|c| i.circles.iter().any(|x| x.to_lowercase() == *c));
+                in_circle.then(|| Ranked {
+                    handle: handle.to_string(),
+                    score: m as f64 / 1000.0,
+                    info: i,
+                    hits,
+                })
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.info
+                .last_contact
+                .cmp(&a.info.last_contact)
+                .then_with(|| a.handle.cmp(&b.handle))
+        });
+        out.extend(ranked);
+    }
+    out.truncate(limit);
+    out
+}
+
+/// The answer's rows: each ranked person with their evidence, read by
+/// `evidence` and put in order.
+pub fn rows<E>(
+    ranked: Vec<Ranked>,
+    hits: &[Hit],
+    mut evidence: impl FnMut(&Hit) -> Result<Evidence, E>,
+) -> Result<Vec<WhoRow>, E> {
+    let mut out = Vec::with_capacity(ranked.len());
+    for r in ranked {
+        let mut ev = Vec::with_capacity(r.hits.len());
+        for &i in &r.hits {
+            ev.push(evidence(&hits[i])?);
+        }
+        ev.sort_by(evidence_order);
+        out.push(WhoRow {
+            handle: r.handle,
+            name: r.info.name,
+            score: r.score,
+            last_contact: r.info.last_contact,
+            gave: r.info.gave,
+            got: r.info.got,
+            circles: r.info.circles,
+            evidence: ev,
+        });
+    }
+    Ok(out)
 }
 
 /// The handles an entry is evidence for: those its mentions name, and the
@@ -291,13 +333,14 @@ pub fn load(root: &Path, cfg: &Config) -> Vec<(NoteFacts, Searchable)> {
 }
 
 /// The plain scan: every entry of every note tested against the terms,
-/// with whom it is evidence for resolved against `ledger`'s people.
+/// with whom it is evidence for resolved against `ledger`'s people. Each
+/// hit's `at` is its index in the evidence returned with it.
 pub fn scan(
     notes: &[(NoteFacts, Searchable)],
     ledger: &Ledger,
     cfg: &Config,
     terms: &Terms,
-) -> Vec<Hit> {
+) -> (Vec<Hit>, Vec<Evidence>) {
     let claims = Claims::new(
         notes
             .iter()
@@ -306,32 +349,41 @@ pub fn scan(
     );
     let r = Resolver::new(&claims, ledger.at_keys());
     let mut hits = Vec::new();
+    let mut evidence = Vec::new();
+    let mut push = |people: Vec<String>, e: Evidence| {
+        hits.push(Hit {
+            at: i64::try_from(evidence.len()).unwrap_or(i64::MAX),
+            people,
+            date: e.date,
+        });
+        evidence.push(e);
+    };
     for (n, s) in notes {
         let owner = n.page.as_ref().map(|p| p.handle.as_str());
         for e in &s.entries {
             if terms.matches(&e.words, &e.tags) {
-                hits.push(Hit {
-                    people: people_of(&e.mentions, owner, &r),
+                let ev = Evidence {
                     date: e.date,
                     text: Some(e.text.clone()),
                     file: n.path.clone(),
                     line: Some(e.line),
-                });
+                };
+                push(people_of(&e.mentions, owner, &r), ev);
             }
         }
         if let (Some(owner), Some((words, tags))) = (owner, &s.page) {
             if terms.matches(words, tags) {
-                hits.push(Hit {
-                    people: vec![owner.to_string()],
+                let ev = Evidence {
                     date: None,
                     text: None,
                     file: n.path.clone(),
                     line: None,
-                });
+                };
+                push(vec![owner.to_string()], ev);
             }
         }
     }
-    hits
+    (hits, evidence)
 }
 
 /// The answer to `who`: from the index's full-text table when there is an
@@ -350,15 +402,18 @@ pub fn answer(
 ) -> Vec<WhoRow> {
     if let Some(idx) = &src.index {
         let lap = crate::lap::Lap::new();
-        match fts::hits(&idx.conn, &terms.fts_query()) {
-            Ok(hits) => {
-                lap.done("who: full-text query");
-                let rows = rank(hits, today, circle, limit, |h| {
-                    fts::info(&idx.conn, h).ok().flatten()
-                });
-                lap.done("who: rank");
-                return rows;
-            }
+        let answer = fts::hits(&idx.conn, &terms.fts_query()).and_then(|hits| {
+            lap.done("who: full-text query");
+            let ranked = rank(&hits, today, circle, limit, |h| {
+                fts::info(&idx.conn, h).ok().flatten()
+            });
+            lap.done("who: rank");
+            let rows = rows(ranked, &hits, |h| fts::evidence(&idx.conn, h));
+            lap.done("who: read the evidence");
+            rows
+        });
+        match answer {
+            Ok(rows) => return rows,
             Err(e) => note(format!(
                 "{}: cannot read the full-text index ({e}); reading every note",
                 idx.path.display()
@@ -368,8 +423,12 @@ pub fn answer(
     let notes = load(root, cfg);
     let ledger = src.ledger(root, cfg, today, note);
     let answers = Answers::new(ledger, cfg, today);
-    let hits = scan(&notes, ledger, cfg, terms);
-    rank(hits, today, circle, limit, |h| info_from(&answers, h))
+    let (hits, evidence) = scan(&notes, ledger, cfg, terms);
+    let ranked = rank(&hits, today, circle, limit, |h| info_from(&answers, h));
+    let found: Result<Vec<WhoRow>, std::convert::Infallible> = rows(ranked, &hits, |h| {
+        Ok(evidence[usize::try_from(h.at).unwrap_or(usize::MAX)].clone())
+    });
+    found.unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::ledger::Ledger;
 use crate::model::Mention;
 use crate::resolve::Resolver;
-use crate::who::{people_of, Hit, Info};
+use crate::who::{people_of, Evidence, Hit, Info};
 use crate::words::Searchable;
 
 pub const CREATE: &str = r#"
@@ -159,30 +159,45 @@ pub fn resolve(tx: &Connection, l: &Ledger, cfg: &Config, all: bool) -> rusqlite
     Ok(())
 }
 
-/// The rows matching the FTS5 query `q`, with their file.
+/// The rows matching the FTS5 query `q`: whom each is evidence for, and
+/// its date.
 pub fn hits(conn: &Connection, q: &str) -> rusqlite::Result<Vec<Hit>> {
     let mut stmt = conn.prepare(
-        "SELECT f.path, e.line, e.date, e.text, e.people
-         FROM entry_words w JOIN entries e ON e.id = w.rowid JOIN files f ON f.id = e.file_id
+        "SELECT e.id, e.date, e.people
+         FROM entry_words w JOIN entries e ON e.id = w.rowid
          WHERE entry_words MATCH ?1",
     )?;
-    let rows = stmt.query_map([q], |r| {
-        let people: Option<String> = r.get(4)?;
-        let date: Option<String> = r.get(2)?;
-        Ok(Hit {
+    let mut rows = stmt.query([q])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let date = r.get_ref(1)?.as_str_or_null()?;
+        let people = r.get_ref(2)?.as_str_or_null()?.unwrap_or_default();
+        out.push(Hit {
+            at: r.get(0)?,
             people: people
-                .unwrap_or_default()
                 .split('\n')
                 .filter(|h| !h.is_empty())
                 .map(str::to_string)
                 .collect(),
-            date: date.as_deref().and_then(crate::dates::parse_iso),
-            text: r.get(3)?,
-            file: r.get(0)?,
-            line: r.get(1)?,
+            date: date.and_then(crate::dates::parse_iso),
+        });
+    }
+    Ok(out)
+}
+
+/// The evidence a hit stands for: its text, file and line.
+pub fn evidence(conn: &Connection, h: &Hit) -> rusqlite::Result<Evidence> {
+    conn.prepare_cached(
+        "SELECT e.line, e.text, f.path FROM entries e JOIN files f ON f.id = e.file_id WHERE e.id = ?1",
+    )?
+    .query_row([h.at], |r| {
+        Ok(Evidence {
+            date: h.date,
+            text: r.get(1)?,
+            file: r.get(2)?,
+            line: r.get(0)?,
         })
-    })?;
-    rows.collect()
+    })
 }
 
 /// A person's overall figures from the `people` table (as of the last

@@ -24,8 +24,11 @@ fn ask(files: &[(&str, &str)], t: &[&str], circle: Option<&str>, limit: usize) -
     let facts: Vec<NoteFacts> = notes.iter().map(|n| n.0.clone()).collect();
     let ledger = Ledger::derive(&facts, &cfg);
     let answers = Answers::new(&ledger, &cfg, d(TODAY));
-    let hits = scan(&notes, &ledger, &cfg, &terms(t).unwrap());
-    rank(hits, d(TODAY), circle, limit, |h| info_from(&answers, h))
+    let (hits, evidence) = scan(&notes, &ledger, &cfg, &terms(t).unwrap());
+    let ranked = rank(&hits, d(TODAY), circle, limit, |h| info_from(&answers, h));
+    let found: Result<Vec<WhoRow>, ()> =
+        rows(ranked, &hits, |h| Ok(evidence[h.at as usize].clone()));
+    found.unwrap()
 }
 
 fn who(files: &[(&str, &str)], t: &[&str]) -> Vec<String> {
