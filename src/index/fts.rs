@@ -97,18 +97,24 @@ pub fn put(
 ) -> rusqlite::Result<()> {
     forget(tx, file_id)?;
     let mut row = tx.prepare_cached(
-        "INSERT INTO entries (file_id, line, date, text, keys, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO entries (file_id, line, date, text, keys, owner, people)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     let mut words =
         tx.prepare_cached("INSERT INTO entry_words (rowid, words, tags) VALUES (?1, ?2, ?3)")?;
+    // A row that mentions no one is its page's person's alone: nothing to
+    // resolve.
+    let alone = owner.unwrap_or_default();
     for e in &s.entries {
+        let people = e.mentions.is_empty().then_some(alone);
         row.execute(params![
             file_id,
             e.line,
             e.date.map(crate::dates::iso),
             e.text,
             encode_keys(&e.mentions),
-            owner
+            owner,
+            people
         ])?;
         words.execute(params![tx.last_insert_rowid(), e.words, e.tags])?;
     }
@@ -120,6 +126,7 @@ pub fn put(
                 None::<String>,
                 None::<String>,
                 "",
+                owner,
                 owner
             ])?;
             words.execute(params![tx.last_insert_rowid(), w, t])?;
@@ -143,7 +150,7 @@ pub fn resolve(tx: &Connection, l: &Ledger, cfg: &Config, all: bool) -> rusqlite
     let claims = store::claims(&pages, cfg);
     let r = Resolver::new(&claims, l.at_keys());
     let sql = if all {
-        "SELECT id, keys, owner FROM entries"
+        "SELECT id, keys, owner FROM entries WHERE keys != ''"
     } else {
         "SELECT id, keys, owner FROM entries WHERE people IS NULL"
     };
