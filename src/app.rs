@@ -298,6 +298,7 @@ fn who(
         &terms,
         q.circle,
         q.limit,
+        (format == Format::Text).then_some(render::who::SHOWN),
         &mut note_to(ctx.err),
     );
     let mut buf = Vec::new();

@@ -116,6 +116,8 @@ pub struct Hit {
     /// Handles, sorted.
     pub people: Vec<String>,
     pub date: Option<NaiveDate>,
+    /// The page's front matter, not an entry.
+    pub page: bool,
 }
 
 /// A person's overall figures, as `people` shows them.
@@ -149,6 +151,9 @@ pub struct WhoRow {
     pub got: u32,
     pub circles: Vec<String>,
     pub evidence: Vec<Evidence>,
+    /// Evidence left unread (text shows three).
+    #[serde(skip)]
+    pub more: usize,
 }
 
 /// What one piece of evidence counts (SPEC §12): `0.5 ^ (age / 365)` for a
@@ -257,20 +262,43 @@ pub fn rank(
     out
 }
 
+/// Where a hit stands in evidence order before its file and line are known.
+fn hit_order(h: &Hit) -> (bool, bool, Reverse<Option<NaiveDate>>) {
+    (h.page, h.date.is_none(), Reverse(h.date))
+}
+
 /// The answer's rows: each ranked person with their evidence, read by
-/// `evidence` and put in order.
+/// `evidence` and put in order; with `shown`, only the first that many
+/// (the rest are counted in `more`, unread).
 pub fn rows<E>(
     ranked: Vec<Ranked>,
     hits: &[Hit],
+    shown: Option<usize>,
     mut evidence: impl FnMut(&Hit) -> Result<Evidence, E>,
 ) -> Result<Vec<WhoRow>, E> {
     let mut out = Vec::with_capacity(ranked.len());
-    for r in ranked {
-        let mut ev = Vec::with_capacity(r.hits.len());
-        for &i in &r.hits {
+    for mut r in ranked {
+        r.hits.sort_by_key(|&i| hit_order(&hits[i]));
+        let total = r.hits.len();
+        // Read the first `shown`, and those tied with the last of them
+        // (file and line decide among them).
+        let read = match shown {
+            Some(n) if n > 0 && total > n => {
+                let last = hit_order(&hits[r.hits[n - 1]]);
+                n + r.hits[n..]
+                    .iter()
+                    .take_while(|&&i| hit_order(&hits[i]) == last)
+                    .count()
+            }
+            Some(0) => 0,
+            _ => total,
+        };
+        let mut ev = Vec::with_capacity(read);
+        for &i in &r.hits[..read] {
             ev.push(evidence(&hits[i])?);
         }
         ev.sort_by(evidence_order);
+        ev.truncate(shown.unwrap_or(usize::MAX));
         out.push(WhoRow {
             handle: r.handle,
             name: r.info.name,
@@ -279,6 +307,7 @@ pub fn rows<E>(
             gave: r.info.gave,
             got: r.info.got,
             circles: r.info.circles,
+            more: total - ev.len(),
             evidence: ev,
         });
     }
@@ -355,6 +384,7 @@ pub fn scan(
             at: i64::try_from(evidence.len()).unwrap_or(i64::MAX),
             people,
             date: e.date,
+            page: e.line.is_none(),
         });
         evidence.push(e);
     };
@@ -388,7 +418,8 @@ pub fn scan(
 
 /// The answer to `who`: from the index's full-text table when there is an
 /// index, else (or when that table cannot be read) from a plain scan of
-/// every note.
+/// every note. `shown`: how many pieces of evidence per person are read
+/// (all: `None`).
 #[allow(clippy::too_many_arguments)]
 pub fn answer(
     src: &mut Source,
@@ -398,6 +429,7 @@ pub fn answer(
     terms: &Terms,
     circle: Option<&str>,
     limit: usize,
+    shown: Option<usize>,
     note: &mut dyn FnMut(String),
 ) -> Vec<WhoRow> {
     if let Some(idx) = &src.index {
@@ -408,7 +440,7 @@ pub fn answer(
                 fts::info(&idx.conn, h).ok().flatten()
             });
             lap.done("who: rank");
-            let rows = rows(ranked, &hits, |h| fts::evidence(&idx.conn, h));
+            let rows = rows(ranked, &hits, shown, |h| fts::evidence(&idx.conn, h));
             lap.done("who: read the evidence");
             rows
         });
@@ -425,7 +457,7 @@ pub fn answer(
     let answers = Answers::new(ledger, cfg, today);
     let (hits, evidence) = scan(&notes, ledger, cfg, terms);
     let ranked = rank(&hits, today, circle, limit, |h| info_from(&answers, h));
-    let found: Result<Vec<WhoRow>, std::convert::Infallible> = rows(ranked, &hits, |h| {
+    let found: Result<Vec<WhoRow>, std::convert::Infallible> = rows(ranked, &hits, shown, |h| {
         Ok(evidence[usize::try_from(h.at).unwrap_or(usize::MAX)].clone())
     });
     found.unwrap_or_default()

@@ -170,7 +170,7 @@ pub fn resolve(tx: &Connection, l: &Ledger, cfg: &Config, all: bool) -> rusqlite
 /// its date.
 pub fn hits(conn: &Connection, q: &str) -> rusqlite::Result<Vec<Hit>> {
     let mut stmt = conn.prepare(
-        "SELECT e.id, e.date, e.people
+        "SELECT e.id, e.date, e.people, e.line IS NULL
          FROM entry_words w JOIN entries e ON e.id = w.rowid
          WHERE entry_words MATCH ?1",
     )?;
@@ -187,6 +187,7 @@ pub fn hits(conn: &Connection, q: &str) -> rusqlite::Result<Vec<Hit>> {
                 .map(str::to_string)
                 .collect(),
             date: date.and_then(crate::dates::parse_iso),
+            page: r.get(3)?,
         });
     }
     Ok(out)

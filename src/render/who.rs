@@ -10,7 +10,7 @@ use super::{clean, opt_date, Style};
 use crate::who::{Evidence, WhoRow};
 
 /// Evidence lines shown per person in text.
-const SHOWN: usize = 3;
+pub const SHOWN: usize = 3;
 
 fn where_(e: &Evidence) -> String {
     match e.line {
@@ -58,8 +58,9 @@ pub fn text(
                 style.dim(&where_(e))
             )?;
         }
-        if r.evidence.len() > SHOWN {
-            writeln!(out, "  … {} more", r.evidence.len() - SHOWN)?;
+        let more = r.more + r.evidence.len().saturating_sub(SHOWN);
+        if more > 0 {
+            writeln!(out, "  … {more} more")?;
         }
     }
     Ok(())

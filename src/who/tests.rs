@@ -27,7 +27,7 @@ fn ask(files: &[(&str, &str)], t: &[&str], circle: Option<&str>, limit: usize) -
     let (hits, evidence) = scan(&notes, &ledger, &cfg, &terms(t).unwrap());
     let ranked = rank(&hits, d(TODAY), circle, limit, |h| info_from(&answers, h));
     let found: Result<Vec<WhoRow>, ()> =
-        rows(ranked, &hits, |h| Ok(evidence[h.at as usize].clone()));
+        rows(ranked, &hits, None, |h| Ok(evidence[h.at as usize].clone()));
     found.unwrap()
 }
 
@@ -281,4 +281,47 @@ fn spec12_fts_query_quotes_every_term() {
         t.fts_query(),
         r#"words : "rust's" AND tags : "a/b" AND words : "x y""#
     );
+}
+
+#[test]
+fn spec12_text_reads_only_the_evidence_it_shows() {
+    let f = [
+        ("people/p.md", "---\ntopics: [rust]\n---\nrust\n"),
+        ("b.md", "- @p rust\n"),
+        ("a.md", "- @p rust\n- @p rust\n"),
+        ("2026-11-01.md", "- @p rust\n"),
+        ("2026-11-20.md", "- @p rust\n"),
+    ];
+    let cfg = Config::default();
+    let notes: Vec<(NoteFacts, Searchable)> = f
+        .iter()
+        .map(|(p, s)| crate::parse::parse_note_searchable(p, s, &cfg.parse))
+        .collect();
+    let facts: Vec<NoteFacts> = notes.iter().map(|n| n.0.clone()).collect();
+    let ledger = Ledger::derive(&facts, &cfg);
+    let answers = Answers::new(&ledger, &cfg, d(TODAY));
+    let (hits, evidence) = scan(&notes, &ledger, &cfg, &terms(&["rust"]).unwrap());
+    let ranked = rank(&hits, d(TODAY), None, 10, |h| info_from(&answers, h));
+    let mut read = 0;
+    let found: Result<Vec<WhoRow>, ()> = rows(ranked, &hits, Some(3), |h| {
+        read += 1;
+        Ok(evidence[h.at as usize].clone())
+    });
+    let found = found.unwrap();
+    // The two dated ones, and the undated ones tied for third place.
+    assert_eq!(read, 6);
+    let lines: Vec<(&str, Option<u32>)> = found[0]
+        .evidence
+        .iter()
+        .map(|e| (e.file.as_str(), e.line))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("2026-11-20.md", Some(1)),
+            ("2026-11-01.md", Some(1)),
+            ("a.md", Some(1))
+        ]
+    );
+    assert_eq!(found[0].more, 4);
 }
