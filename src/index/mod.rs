@@ -6,6 +6,7 @@
 //! future) is moved aside and rebuilt from the notes.
 
 pub mod codec;
+pub mod fts;
 pub mod schema;
 pub mod store;
 pub mod sync;
@@ -417,6 +418,7 @@ fn migrate(conn: &Connection) -> Result<(), OpenError> {
             ))?;
         }
         conn.execute_batch(schema::CREATE)?;
+        conn.execute_batch(fts::CREATE)?;
         conn.execute_batch(&format!("PRAGMA user_version = {}", schema::VERSION))?;
         Ok(())
     })();
