@@ -416,6 +416,26 @@ pub fn scan(
     (hits, evidence)
 }
 
+/// The answer from the index's full-text table.
+fn from_index(
+    idx: &crate::index::Index,
+    answers: &Answers<'_>,
+    today: NaiveDate,
+    terms: &Terms,
+    circle: Option<&str>,
+    limit: usize,
+    shown: Option<usize>,
+) -> rusqlite::Result<Vec<WhoRow>> {
+    let lap = crate::lap::Lap::new();
+    let hits = fts::hits(&idx.conn, &terms.fts_query())?;
+    lap.done("who: full-text query");
+    let ranked = rank(&hits, today, circle, limit, |h| info_from(answers, h));
+    lap.done("who: rank");
+    let rows = rows(ranked, &hits, shown, |h| fts::evidence(&idx.conn, h));
+    lap.done("who: read the evidence");
+    rows
+}
+
 /// The answer to `who`: from the index's full-text table when there is an
 /// index, else (or when that table cannot be read) from a plain scan of
 /// every note. `shown`: how many pieces of evidence per person are read
@@ -432,24 +452,28 @@ pub fn answer(
     shown: Option<usize>,
     note: &mut dyn FnMut(String),
 ) -> Vec<WhoRow> {
-    if let Some(idx) = &src.index {
-        let lap = crate::lap::Lap::new();
-        let answer = fts::hits(&idx.conn, &terms.fts_query()).and_then(|hits| {
-            lap.done("who: full-text query");
-            let ranked = rank(&hits, today, circle, limit, |h| {
-                fts::info(&idx.conn, h).ok().flatten()
-            });
-            lap.done("who: rank");
-            let rows = rows(ranked, &hits, shown, |h| fts::evidence(&idx.conn, h));
-            lap.done("who: read the evidence");
-            rows
-        });
-        match answer {
+    // A damaged index (a checksum that fails) is rebuilt and asked again;
+    // one that cannot be read now (busy, say) leaves the scan. People's
+    // figures come from the ledger, whose every chunk is checksummed.
+    for attempt in 0..2 {
+        if src.index.is_none() {
+            break;
+        }
+        src.ledger(root, cfg, today, note);
+        let Some(idx) = &src.index else { break };
+        let answers = Answers::new(src.loaded().0, cfg, today);
+        match from_index(idx, &answers, today, terms, circle, limit, shown) {
             Ok(rows) => return rows,
-            Err(e) => note(format!(
-                "{}: cannot read the full-text index ({e}); reading every note",
-                idx.path.display()
-            )),
+            Err(e) if attempt == 0 && !crate::index::is_transient(&e) => {
+                src.damaged(&e.to_string(), root, cfg, today, note);
+            }
+            Err(e) => {
+                note(format!(
+                    "{}: cannot read the full-text index ({e}); reading every note",
+                    idx.path.display()
+                ));
+                break;
+            }
         }
     }
     let notes = load(root, cfg);

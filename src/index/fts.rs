@@ -17,7 +17,14 @@
 //! an entry is evidence for depends on other notes (who a wikilink names),
 //! so it is resolved after the ledger: new rows, or all of them when
 //! who-is-who changed.
+//!
+//! Every row of `entries` carries a checksum of its columns (`sum`, as the
+//! other tables' rows and chunks do), verified whenever the row is read: a
+//! flipped bit is a damaged index, rebuilt, never evidence. FTS5 keeps no
+//! checksum of its own; `relnotes index --check` runs its integrity check
+//! and holds its rows against `entries`.
 
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection};
 
 use super::store;
@@ -25,7 +32,7 @@ use crate::config::Config;
 use crate::ledger::Ledger;
 use crate::model::Mention;
 use crate::resolve::Resolver;
-use crate::who::{people_of, Evidence, Hit, Info};
+use crate::who::{people_of, Evidence, Hit};
 use crate::words::Searchable;
 
 pub const CREATE: &str = r#"
@@ -33,7 +40,7 @@ pub const CREATE: &str = r#"
 -- page; `line` NULL is the page's front matter. `keys` are the mention
 -- keys as written (`@key` or `[key`, separated by U+001F); `people` the
 -- handles they and the page's person (`owner`) name, one per line, NULL
--- until resolved.
+-- until resolved. `sum`: relnotes' checksum of the row.
 CREATE TABLE entries (
     id      INTEGER PRIMARY KEY,
     file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
@@ -42,7 +49,8 @@ CREATE TABLE entries (
     text    TEXT,
     keys    TEXT NOT NULL,
     owner   TEXT,
-    people  TEXT
+    people  TEXT,
+    sum     BLOB NOT NULL
 );
 CREATE INDEX entries_file ON entries (file_id);
 CREATE INDEX entries_unresolved ON entries (id) WHERE people IS NULL;
@@ -54,6 +62,70 @@ CREATE TRIGGER entries_gone AFTER DELETE ON entries BEGIN
     DELETE FROM entry_words WHERE rowid = old.id;
 END;
 "#;
+
+/// A row of `entries` but its id and checksum.
+struct Row<'r> {
+    file_id: i64,
+    line: Option<u32>,
+    date: Option<&'r str>,
+    text: Option<&'r str>,
+    keys: &'r str,
+    owner: Option<&'r str>,
+    people: Option<&'r str>,
+}
+
+impl Row<'_> {
+    /// The row's checksum: every column, each tagged and length-prefixed
+    /// (a NULL is not an empty text), BLAKE3 truncated as elsewhere.
+    fn sum(&self) -> [u8; 8] {
+        let mut h = blake3::Hasher::new();
+        h.update(&self.file_id.to_le_bytes());
+        h.update(&self.line.map_or(-1, i64::from).to_le_bytes());
+        for col in [
+            self.date,
+            self.text,
+            Some(self.keys),
+            self.owner,
+            self.people,
+        ] {
+            match col {
+                None => h.update(&[0]),
+                Some(t) => h
+                    .update(&[1])
+                    .update(&(t.len() as u64).to_le_bytes())
+                    .update(t.as_bytes()),
+            };
+        }
+        let mut out = [0; 8];
+        out.copy_from_slice(&h.finalize().as_bytes()[..8]);
+        out
+    }
+}
+
+/// The columns `SELECT`ed to read a row and check it, from `entries e`.
+const ROW: &str = "e.file_id, e.line, e.date, e.text, e.keys, e.owner, e.people, e.sum";
+
+/// Reads the row at column `at` on (see [`ROW`]) and checks its checksum.
+fn checked<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Row<'r>> {
+    let text = |i: usize| -> rusqlite::Result<Option<&'r str>> {
+        Ok(r.get_ref(at + i)?.as_str_or_null()?)
+    };
+    let row = Row {
+        file_id: r.get(at)?,
+        line: r.get(at + 1)?,
+        date: text(2)?,
+        text: text(3)?,
+        keys: r.get_ref(at + 4)?.as_str()?,
+        owner: text(5)?,
+        people: text(6)?,
+    };
+    match r.get_ref(at + 7)? {
+        ValueRef::Blob(b) if b == row.sum() => Ok(row),
+        _ => Err(store::damaged(crate::index::codec::CodecError(
+            "entry checksum mismatch",
+        ))),
+    }
+}
 
 /// Mention keys as one column.
 fn encode_keys(mentions: &[Mention]) -> String {
@@ -96,39 +168,52 @@ pub fn put(
     s: &Searchable,
 ) -> rusqlite::Result<()> {
     forget(tx, file_id)?;
-    let mut row = tx.prepare_cached(
-        "INSERT INTO entries (file_id, line, date, text, keys, owner, people)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO entries (file_id, line, date, text, keys, owner, people, sum)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
+    let mut row = |r: &Row<'_>| {
+        insert.execute(params![
+            r.file_id,
+            r.line,
+            r.date,
+            r.text,
+            r.keys,
+            r.owner,
+            r.people,
+            r.sum()
+        ])
+    };
     let mut words =
         tx.prepare_cached("INSERT INTO entry_words (rowid, words, tags) VALUES (?1, ?2, ?3)")?;
     // A row that mentions no one is its page's person's alone: nothing to
     // resolve.
     let alone = owner.unwrap_or_default();
     for e in &s.entries {
-        let people = e.mentions.is_empty().then_some(alone);
-        row.execute(params![
+        let date = e.date.map(crate::dates::iso);
+        let keys = encode_keys(&e.mentions);
+        row(&Row {
             file_id,
-            e.line,
-            e.date.map(crate::dates::iso),
-            e.text,
-            encode_keys(&e.mentions),
+            line: Some(e.line),
+            date: date.as_deref(),
+            text: Some(&e.text),
+            keys: &keys,
             owner,
-            people
-        ])?;
+            people: e.mentions.is_empty().then_some(alone),
+        })?;
         words.execute(params![tx.last_insert_rowid(), e.words, e.tags])?;
     }
     if let (Some(owner), Some((w, t))) = (owner, &s.page) {
         if !w.is_empty() || !t.is_empty() {
-            row.execute(params![
+            row(&Row {
                 file_id,
-                None::<u32>,
-                None::<String>,
-                None::<String>,
-                "",
-                owner,
-                owner
-            ])?;
+                line: None,
+                date: None,
+                text: None,
+                keys: "",
+                owner: Some(owner),
+                people: Some(owner),
+            })?;
             words.execute(params![tx.last_insert_rowid(), w, t])?;
         }
     }
@@ -149,19 +234,23 @@ pub fn resolve(tx: &Connection, l: &Ledger, cfg: &Config, all: bool) -> rusqlite
     let pages = store::load_pages(tx)?;
     let claims = store::claims(&pages, cfg);
     let r = Resolver::new(&claims, l.at_keys());
-    let sql = if all {
-        "SELECT id, keys, owner FROM entries WHERE keys != ''"
-    } else {
-        "SELECT id, keys, owner FROM entries WHERE people IS NULL"
-    };
-    let rows: Vec<(i64, String, Option<String>)> = tx
-        .prepare(sql)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut set = tx.prepare("UPDATE entries SET people = ?2 WHERE id = ?1")?;
-    for (id, keys, owner) in rows {
-        let people = people_of(&decode_keys(&keys), owner.as_deref(), &r);
-        set.execute(params![id, people.join("\n")])?;
+    let which = if all { "keys != ''" } else { "people IS NULL" };
+    let mut stmt = tx.prepare(&format!("SELECT e.id, {ROW} FROM entries e WHERE {which}"))?;
+    let mut rows = stmt.query([])?;
+    let mut resolved = Vec::new();
+    while let Some(row) = rows.next()? {
+        let e = checked(row, 1)?;
+        let people = people_of(&decode_keys(e.keys), e.owner, &r).join("\n");
+        let sum = Row {
+            people: Some(&people),
+            ..e
+        }
+        .sum();
+        resolved.push((row.get::<_, i64>(0)?, people, sum));
+    }
+    let mut set = tx.prepare("UPDATE entries SET people = ?2, sum = ?3 WHERE id = ?1")?;
+    for (id, people, sum) in resolved {
+        set.execute(params![id, people, sum])?;
     }
     Ok(())
 }
@@ -169,25 +258,25 @@ pub fn resolve(tx: &Connection, l: &Ledger, cfg: &Config, all: bool) -> rusqlite
 /// The rows matching the FTS5 query `q`: whom each is evidence for, and
 /// its date.
 pub fn hits(conn: &Connection, q: &str) -> rusqlite::Result<Vec<Hit>> {
-    let mut stmt = conn.prepare(
-        "SELECT e.id, e.date, e.people, e.line IS NULL
-         FROM entry_words w JOIN entries e ON e.id = w.rowid
-         WHERE entry_words MATCH ?1",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT e.id, {ROW} FROM entry_words w JOIN entries e ON e.id = w.rowid
+         WHERE entry_words MATCH ?1"
+    ))?;
     let mut rows = stmt.query([q])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let date = r.get_ref(1)?.as_str_or_null()?;
-        let people = r.get_ref(2)?.as_str_or_null()?.unwrap_or_default();
+        let e = checked(r, 1)?;
         out.push(Hit {
             at: r.get(0)?,
-            people: people
+            people: e
+                .people
+                .unwrap_or_default()
                 .split('\n')
                 .filter(|h| !h.is_empty())
                 .map(str::to_string)
                 .collect(),
-            date: date.and_then(crate::dates::parse_iso),
-            page: r.get(3)?,
+            date: e.date.and_then(crate::dates::parse_iso),
+            page: e.line.is_none(),
         });
     }
     Ok(out)
@@ -195,42 +284,47 @@ pub fn hits(conn: &Connection, q: &str) -> rusqlite::Result<Vec<Hit>> {
 
 /// The evidence a hit stands for: its text, file and line.
 pub fn evidence(conn: &Connection, h: &Hit) -> rusqlite::Result<Evidence> {
-    conn.prepare_cached(
-        "SELECT e.line, e.text, f.path FROM entries e JOIN files f ON f.id = e.file_id WHERE e.id = ?1",
-    )?
+    conn.prepare_cached(&format!(
+        "SELECT f.path, {ROW} FROM entries e JOIN files f ON f.id = e.file_id WHERE e.id = ?1"
+    ))?
     .query_row([h.at], |r| {
+        let e = checked(r, 1)?;
         Ok(Evidence {
             date: h.date,
-            text: r.get(1)?,
-            file: r.get(2)?,
-            line: r.get(0)?,
+            text: e.text.map(str::to_string),
+            file: r.get(0)?,
+            line: e.line,
         })
     })
 }
 
-/// A person's overall figures from the `people` table (as of the last
-/// sync's day, which is today after a sync).
-pub fn info(conn: &Connection, handle: &str) -> rusqlite::Result<Option<Info>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT name, circles, last_contact, gave, got FROM people WHERE handle = ?1",
+/// Verifies `who`'s tables (`relnotes index --check`): every row's
+/// checksum, FTS5's integrity check of its index, and that the index holds
+/// a row for each entry and no other. Returns how many rows were verified.
+pub fn verify(conn: &Connection) -> rusqlite::Result<usize> {
+    let mut stmt = conn.prepare(&format!("SELECT {ROW} FROM entries e"))?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        checked(r, 0)?;
+        n += 1;
+    }
+    conn.execute(
+        "INSERT INTO entry_words (entry_words) VALUES ('integrity-check')",
+        [],
     )?;
-    let mut rows = stmt.query([handle])?;
-    let Some(r) = rows.next()? else {
-        return Ok(None);
-    };
-    let circles: String = r.get(1)?;
-    let last: Option<String> = r.get(2)?;
-    Ok(Some(Info {
-        name: r.get(0)?,
-        circles: circles
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect(),
-        last_contact: last.as_deref().and_then(crate::dates::parse_iso),
-        gave: r.get(3)?,
-        got: r.get(4)?,
-    }))
+    let (words, unmatched): (i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM entry_words),
+                (SELECT count(*) FROM entry_words w WHERE w.rowid NOT IN (SELECT id FROM entries))",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if usize::try_from(words).ok() != Some(n) || unmatched != 0 {
+        return Err(store::damaged(crate::index::codec::CodecError(
+            "the full-text index differs from its entries",
+        )));
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

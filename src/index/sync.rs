@@ -613,7 +613,8 @@ pub fn load_ledger(conn: &Connection, cfg: &Config) -> rusqlite::Result<Option<L
 
 /// Verifies every checksum the index holds (`relnotes index --check`):
 /// the meta table, every note's facts, every page, every chunk of the
-/// ledger, every warning; and that the public tables are what the ledger
+/// ledger, every warning, every row of `who`'s entries (and FTS5's own
+/// integrity check); and that the public tables are what the ledger
 /// makes of them. Returns how many rows were verified.
 pub fn verify(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
     if !super::meta_intact(conn)? {
@@ -635,6 +636,7 @@ pub fn verify(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
         n += 1;
     }
     n += file_warnings(conn)?.len();
+    n += fts::verify(conn)?;
     n += verify_public(conn, cfg)?;
     Ok(n)
 }

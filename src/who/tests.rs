@@ -59,6 +59,40 @@ fn spec12_code_html_urls_and_link_targets_never_match() {
 }
 
 #[test]
+fn spec12_comments_properties_macros_and_math_never_match() {
+    // What SPEC v1.1's parser blanks as data (Obsidian comments, Logseq
+    // properties and macros) and math are hidden as code is; the text on
+    // either side of them is no phrase.
+    let f = [(
+        "2026-11-23.md",
+        "- @a %% rust %%
+- @b {{embed rust}}
+- @c $rust$
+- @d words
+  topic:: rust
+- @e machine %%x%% learning
+- @f rust
+",
+    )];
+    assert_eq!(who(&f, &["rust"]), ["f"]);
+    assert!(who(&f, &["machine learning"]).is_empty());
+    assert_eq!(who(&f, &["machine", "learning"]), ["e"]);
+}
+
+#[test]
+fn spec12_logseq_page_properties_match_like_front_matter() {
+    let page = "org:: Rust Foundation\ntags:: [[person]], systems\ncircles:: mentor\n\n- met at a meetup\n";
+    let f = [("pages/Rusty Jones.md", page)];
+    let rows = ask(&f, &["foundation"], None, 10);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].evidence[0].line, None, "the page's values");
+    let h = rows[0].handle.clone();
+    assert_eq!(who(&f, &["#systems"]), [h.as_str()]);
+    assert_eq!(who(&f, &["mentor"]), [h.as_str()]);
+    assert_eq!(who(&f, &["meetup"]), [h.as_str()]);
+}
+
+#[test]
 fn spec12_phrases_match_on_word_boundaries_with_any_whitespace() {
     let f = [(
         "2026-11-23.md",

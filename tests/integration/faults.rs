@@ -626,21 +626,26 @@ fn a_name_holding_u_fffd_is_not_taken_for_one_that_is_not_utf8() {
     }
 }
 
-/// What the answers are, from the index at `index`: stdout of each query,
-/// and whether any run warned that it rebuilt the index.
+/// What the answers are, from the index at `index`: stdout of each query
+/// (`who` read from the full-text index), and whether any run warned that
+/// it rebuilt the index.
 fn answers_from(v: &Vault, index: &Path) -> (Vec<String>, bool) {
     let ix = index.to_str().unwrap();
     let mut rebuilt = false;
-    let out = [&["export", "--format", "json"][..], &["report"]]
-        .iter()
-        .map(|q| {
-            let mut args = vec!["--index", ix];
-            args.extend_from_slice(q);
-            let run = v.ok(&args);
-            rebuilt |= run.stderr.contains("rebuilt");
-            run.stdout
-        })
-        .collect();
+    let out = [
+        &["export", "--format", "json"][..],
+        &["report"],
+        &["who", "rust", "--format", "json"],
+    ]
+    .iter()
+    .map(|q| {
+        let mut args = vec!["--index", ix];
+        args.extend_from_slice(q);
+        let run = v.ok(&args);
+        rebuilt |= run.stderr.contains("rebuilt");
+        run.stdout
+    })
+    .collect();
     (out, rebuilt)
 }
 
@@ -764,7 +769,9 @@ fn a_flipped_bit_in_any_table_or_blob_gives_exact_answers_or_a_rebuild_never_wro
     let _ = fs::remove_dir_all(dir.path().join("pristine.sqlite.answers"));
     let all = cells(&rusqlite::Connection::open(&pristine).unwrap());
     let tables: std::collections::BTreeSet<&str> = all.iter().map(|c| c.table.as_str()).collect();
-    for t in ["meta", "files", "facts", "pages", "ledger", "people"] {
+    for t in [
+        "meta", "files", "facts", "pages", "ledger", "people", "entries",
+    ] {
         assert!(tables.contains(t), "no rows in {t}: {tables:?}");
     }
     let mut trials = 0;

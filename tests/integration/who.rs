@@ -191,16 +191,22 @@ fn who_text_on_the_fixture_vault() {
 #[test]
 fn who_usage_errors() {
     let v = Vault::fixture("who");
+    // Terms relnotes reads: its own one-line error.
     for args in [
-        &["who"][..],
-        &["who", ""],
+        &["who", ""][..],
         &["who", "#"],
         &["who", "rust", "  "],
         &["who", "--", "..."],
+    ] {
+        v.run(args).assert_usage_error();
+    }
+    // What clap checks: clap's whole message, as for every command.
+    for args in [
+        &["who"][..],
         &["who", "rust", "--limit", "0"],
         &["who", "rust", "--format", "md"],
     ] {
-        v.run(args).assert_usage_error();
+        v.run(args).assert_clap_error();
     }
 }
 
