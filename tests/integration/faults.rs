@@ -776,6 +776,7 @@ fn a_flipped_bit_in_any_table_or_blob_gives_exact_answers_or_a_rebuild_never_wro
     }
     let mut trials = 0;
     let mut rebuilds = 0;
+    let mut fts_found = 0;
     for (n, cell) in all.iter().enumerate() {
         let positions: &[usize] = match &cell.value {
             rusqlite::types::Value::Blob(b) if b.len() > 64 => {
@@ -819,6 +820,24 @@ fn a_flipped_bit_in_any_table_or_blob_gives_exact_answers_or_a_rebuild_never_wro
             let (got, rebuilt) = answers_from(&v, &trial);
             trials += 1;
             rebuilds += usize::from(rebuilt);
+            // FTS5's own pages (`entry_words_*`) carry no checksum of
+            // relnotes': `who` reads them as they are (checking every row
+            // they lead to), and `index --check`, FTS5's integrity check,
+            // is what finds a flip in them (README "Reliability").
+            let fts_own = cell.table.starts_with("entry_words_");
+            let mut got = got;
+            if fts_own && got[2] != expected[2] {
+                let check = v.ok(&["--index", trial.to_str().unwrap(), "index", "--check"]);
+                assert!(
+                    check.stderr.contains("rebuilt"),
+                    "index --check missed a flipped bit in {}.{} (bit {at}) that changed who: {}",
+                    cell.table,
+                    cell.column,
+                    check.stderr
+                );
+                fts_found += 1;
+                got[2].clone_from(&expected[2]);
+            }
             for (g, e) in got.iter().zip(&expected) {
                 let diff: Vec<(&str, &str)> = g
                     .lines()
@@ -836,6 +855,7 @@ fn a_flipped_bit_in_any_table_or_blob_gives_exact_answers_or_a_rebuild_never_wro
             }
         }
     }
+    eprintln!("{trials} trials, {rebuilds} rebuilds, {fts_found} found by index --check");
     assert!(trials > 50, "only {trials} trials");
     assert!(rebuilds > 10, "only {rebuilds} rebuilds in {trials} trials");
     // `index --check` finds a flip in the ledger no query has read yet.
