@@ -414,7 +414,7 @@ const WHO_EXAMPLES: &str = "\
 Examples:
   relnotes who rust                        who have I talked with about Rust?
   relnotes who rust hiring                 entries that mention both
-  relnotes who \"machine learning\"         a phrase
+  relnotes who \"machine learning\"          a phrase
   relnotes who '#intro' --circle mentor    a tag, among your mentors
   relnotes who berlin --format json        for scripts
 

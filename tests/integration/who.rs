@@ -283,3 +283,36 @@ fn differential_who_index_equals_a_scan_of_every_note() {
     .unwrap();
     assert_same_who(&v, "after a page changed");
 }
+
+/// `index --check` on `who`'s tables: a flipped bit in an `entries` row
+/// (one no question has read), or a full-text row with no entry, is found
+/// and the index rebuilt; the answer after it is the scan's.
+#[test]
+fn index_check_verifies_entries_and_the_full_text_index() {
+    let v = Vault::fixture("who");
+    let path = v.cache().join("who-index.sqlite");
+    let expected = from_memory(&v, &["who", "rust", "--format", "json"]).stdout;
+    let damages = [
+        "UPDATE entries SET text = text || 'x' WHERE id = (SELECT max(id) FROM entries WHERE text IS NOT NULL)",
+        "UPDATE entries SET people = 'alice' WHERE id = (SELECT min(id) FROM entries)",
+        "INSERT INTO entry_words (rowid, words, tags) VALUES (999999, 'rust', '')",
+    ];
+    for damage in damages {
+        with_index(&v, &["index"]).assert_code(0);
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(damage)
+            .unwrap();
+        let check = with_index(&v, &["index", "--check"]);
+        check.assert_code(0);
+        assert!(
+            check.stderr.contains("rebuilt"),
+            "{damage}: {}",
+            check.stderr
+        );
+        let again = with_index(&v, &["index", "--check"]);
+        assert!(again.stdout.contains("all match"), "{}", again.stdout);
+        let answer = with_index(&v, &["who", "rust", "--format", "json"]);
+        assert_eq!(answer.stdout, expected, "{damage}");
+    }
+}
