@@ -142,4 +142,27 @@ fn main() {
         ms(changed),
         ratio(changed)
     );
+    let warm = best_of(5, || run(&root, &index, &["report"]).0);
+    println!("report, nothing changed (again): {}", ms(warm));
+    if std::env::var_os("RELNOTES_BENCH_NO_WHO").is_none() {
+        let (_, found) = run(
+            &root,
+            &index,
+            &["who", "hiring", "--format", "json", "--limit", "100000"],
+        );
+        let people = found.matches("\"handle\"").count();
+        let evidence = found.matches("\"line\"").count();
+        let who = best_of(5, || run(&root, &index, &["who", "hiring"]).0);
+        println!(
+            "who hiring, nothing changed: {} ({people} people, {evidence} pieces of evidence)",
+            ms(who)
+        );
+    }
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let wal = index.with_extension("sqlite-wal");
+    println!(
+        "index size: {:.1} MB (+ {:.1} MB WAL)",
+        size(&index) as f64 / 1e6,
+        size(&wal) as f64 / 1e6
+    );
 }

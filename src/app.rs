@@ -185,6 +185,10 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     }
     let style = style(cli, ctx.stdout_is_terminal);
     let today = today(cli);
+    if let Command::Who { terms, .. } = &cli.command {
+        // Usage errors before any work on the notes.
+        crate::who::Terms::parse(terms).map_err(Error::Usage)?;
+    }
     let index_path = cli.index.clone().or_else(|| index::default_path(&root));
     let mut src = Source::open(
         index_path.as_deref(),
@@ -218,6 +222,19 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     }
     for d in src.stderr_diags() {
         writeln!(ctx.err, "relnotes: {d}").map_err(io_err)?;
+    }
+    if let Command::Who {
+        terms,
+        limit,
+        circle,
+    } = &cli.command
+    {
+        let q = WhoQuestion {
+            terms,
+            limit: usize::try_from(*limit).unwrap_or(usize::MAX),
+            circle: circle.as_deref(),
+        };
+        return who(cli, &q, &root, &cfg, &mut src, style, today, ctx);
     }
     let format = format_of(cli);
     let output = match &cli.command {
@@ -289,6 +306,58 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
             source,
         })?,
     }
+    Ok(Exit::Success)
+}
+
+/// The flags of `who`.
+struct WhoQuestion<'a> {
+    terms: &'a [String],
+    limit: usize,
+    circle: Option<&'a str>,
+}
+
+/// `who` (SPEC §12): its answer is stored like every other answer, for the
+/// next identical run while nothing changes.
+#[allow(clippy::too_many_arguments)]
+fn who(
+    cli: &Cli,
+    q: &WhoQuestion<'_>,
+    root: &Path,
+    cfg: &Config,
+    src: &mut Source,
+    style: Style,
+    today: NaiveDate,
+    ctx: &mut Ctx<'_>,
+) -> Result<Exit, Error> {
+    let format = format_of(cli);
+    let terms = crate::who::Terms::parse(q.terms).map_err(Error::Usage)?;
+    let key = format!("{:?}|{today}|{format:?}|{}", cli.command, style.color);
+    let state = src.state();
+    if let Some(bytes) = src.index.as_ref().and_then(|i| i.cached(&key)) {
+        ctx.out.write_all(&bytes).map_err(io_err)?;
+        return Ok(Exit::Success);
+    }
+    let rows = crate::who::answer(
+        src,
+        root,
+        cfg,
+        today,
+        &terms,
+        q.circle,
+        q.limit,
+        (format == Format::Text).then_some(render::who::SHOWN),
+        &mut note_to(ctx.err),
+    );
+    let mut buf = Vec::new();
+    match format {
+        Format::Json => render::who::json(&mut buf, today, &terms.given, &rows),
+        _ => render::who::text(&mut buf, style, &terms.given, &rows),
+    }
+    .map_err(io_err)?;
+    if let (Some(idx), Some(state), false) = (&src.index, &state, src.stats.changed) {
+        idx.store(state, &key, &buf);
+    }
+    ctx.out.write_all(&buf).map_err(io_err)?;
     Ok(Exit::Success)
 }
 
@@ -561,7 +630,8 @@ fn render_answer(
         | Command::Allow
         | Command::Completions { .. }
         | Command::Man
-        | Command::Lsp => {}
+        | Command::Lsp
+        | Command::Who { .. } => {}
     }
     Ok(())
 }

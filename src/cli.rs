@@ -114,6 +114,22 @@ pub enum Command {
     /// Problems in the notes as path:line:col: severity: message
     #[command(after_help = CHECK_EXAMPLES)]
     Check,
+    /// Who in my network knows about something: the people your notes
+    /// discuss every TERM with, by how much and how recently
+    #[command(after_help = WHO_EXAMPLES)]
+    Who {
+        /// A word, a "quoted phrase" or a #tag; an entry must match every
+        /// term
+        #[arg(required = true, value_name = "TERM")]
+        terms: Vec<String>,
+        /// Show at most N people
+        #[arg(long, value_name = "N", default_value_t = 10,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
+        /// Only people in this circle (case-insensitive)
+        #[arg(long, value_name = "NAME")]
+        circle: Option<String>,
+    },
     /// Everything as JSON, or reminders and birthdays as a calendar (ICS)
     #[command(after_help = EXPORT_EXAMPLES)]
     Export,
@@ -169,7 +185,7 @@ impl Command {
         match self {
             Command::People | Command::Show { .. } | Command::Due { .. } => &[Text, Md, Json],
             Command::Report { .. } => &[Md, Text, Json],
-            Command::Check | Command::Index { .. } => &[Text, Json],
+            Command::Check | Command::Index { .. } | Command::Who { .. } => &[Text, Json],
             Command::Export => &[Json, Ics],
             Command::Init
             | Command::Allow
@@ -269,6 +285,7 @@ pub fn command_name(command: &Command) -> &'static str {
         Command::Show { .. } => "show",
         Command::Due { .. } => "due",
         Command::Check => "check",
+        Command::Who { .. } => "who",
         Command::Export => "export",
         Command::Allow => "allow",
         Command::Watch { .. } => "watch",
@@ -392,6 +409,18 @@ Examples:
 One daemon per notes root: a second `watch` exits 2 naming the first. The log
 (stderr) has one line per batch of changes. See the README, \"Running as a
 daemon\", for systemd and launchd set-ups and an on_due example.";
+
+const WHO_EXAMPLES: &str = "\
+Examples:
+  relnotes who rust                        who have I talked with about Rust?
+  relnotes who rust hiring                 entries that mention both
+  relnotes who \"machine learning\"          a phrase
+  relnotes who '#intro' --circle mentor    a tag, among your mentors
+  relnotes who berlin --format json        for scripts
+
+Words match whole words (rust never matches Rusty, trust or Rust's), in any
+case; code, math, URLs, comments, properties and task metadata never match.
+Formats: text (default), json.";
 
 fn parse_today(s: &str) -> Result<NaiveDate, String> {
     crate::dates::parse_iso(s).ok_or_else(|| format!("`{s}` is not a date in the form YYYY-MM-DD"))

@@ -28,3 +28,5 @@ pub mod source;
 pub mod vault;
 pub mod walk;
 pub mod watch;
+pub mod who;
+pub mod words;

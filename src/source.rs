@@ -358,6 +358,22 @@ impl Source {
         )
     }
 
+    /// The open index was found damaged while reading it (`why`): moved
+    /// aside and rebuilt, with a note.
+    pub fn damaged(
+        &mut self,
+        why: &str,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        note: &mut dyn FnMut(String),
+    ) {
+        if let Some(idx) = self.index.take() {
+            self.release();
+            self.unusable(idx, why, root, cfg, today, note);
+        }
+    }
+
     /// An index whose content cannot be read: moved aside and rebuilt.
     fn unusable(
         &mut self,

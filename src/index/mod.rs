@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod context;
+pub mod fts;
 pub mod schema;
 pub mod store;
 pub mod sync;
@@ -375,7 +376,13 @@ fn open_conn(path: &Path, thorough: bool) -> Result<Connection, OpenError> {
     } else {
         "PRAGMA quick_check(meta)"
     };
-    let verdict: String = conn.query_row(check, [], |r| r.get(0))?;
+    // FTS5 checks its own tables in a quick check, and reports a damaged
+    // one as an error, not a verdict: that too is a damaged index.
+    let verdict: String = match conn.query_row(check, [], |r| r.get(0)) {
+        Ok(v) => v,
+        Err(e) if is_transient(&e) => return Err(e.into()),
+        Err(e) => return Err(OpenError::Doubtful(format!("quick_check: {e}"))),
+    };
     if verdict != "ok" {
         // Its report may span lines: a warning is one line, always.
         let mut one: String = verdict.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -423,6 +430,7 @@ fn migrate(conn: &Connection) -> Result<(), OpenError> {
             ))?;
         }
         conn.execute_batch(schema::CREATE)?;
+        conn.execute_batch(fts::CREATE)?;
         conn.execute_batch(&format!("PRAGMA user_version = {}", schema::VERSION))?;
         Ok(())
     })();

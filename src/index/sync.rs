@@ -21,12 +21,13 @@ use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::store::{self, damaged, Touched};
-use super::{codec, schema, Index};
+use super::{codec, fts, schema, Index};
 use crate::config::Config;
 use crate::ledger::{contribution, Ledger};
 use crate::model::{Diagnostic, NoteFacts};
 use crate::resolve::Resolver;
 use crate::walk::{decode, read_bytes, walk, Loaded, NoteFile, Stat};
+use crate::words::Searchable;
 
 /// Files whose mtime is within this of the last sync are re-hashed: the
 /// coarsest common timestamp granularity (FAT, some network filesystems).
@@ -90,7 +91,7 @@ enum Outcome {
         hash: Vec<u8>,
         kind: &'static str,
         warning: Option<Diagnostic>,
-        facts: Option<Box<(NoteFacts, Vec<u8>)>>,
+        facts: Option<Box<(NoteFacts, Vec<u8>, Searchable)>>,
     },
 }
 
@@ -114,13 +115,13 @@ fn examine(file: &NoteFile, old_hash: Option<&[u8]>, cfg: &Config) -> Outcome {
     }
     match decode(&file.rel, bytes) {
         Loaded::Text(text, warning) => {
-            let facts = crate::load::note_facts(&file.rel, &text, cfg);
+            let (facts, search) = crate::parse::parse_note_searchable(&file.rel, &text, &cfg.parse);
             let blob = codec::encode_note(&facts);
             Outcome::New {
                 hash,
                 kind: "note",
                 warning,
-                facts: Some(Box::new((facts, blob))),
+                facts: Some(Box::new((facts, blob, search))),
             }
         }
         Loaded::Report => Outcome::New {
@@ -381,6 +382,10 @@ pub fn sync(
             }
         }
         lap.done("sync: update and write the ledger");
+        if let (true, Some(l)) = (stats.changed, &ledger) {
+            fts::resolve(&tx, l, cfg, full || stats.rederived)?;
+            lap.done("sync: resolve the full-text rows");
+        }
         if stats.changed {
             let generation: i64 = tx
                 .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
@@ -502,6 +507,8 @@ fn write_files(
                         for day in touch_days(&b.0) {
                             put_day.execute(params![crate::dates::iso(day), id])?;
                         }
+                        let owner = b.0.page.as_ref().map(|p| p.handle.as_str());
+                        fts::put(tx, id, owner, &b.2)?;
                         match &b.0.page {
                             Some(p) => {
                                 put_page.execute(params![id, f.rel, codec::encode_page(p)])?;
@@ -514,6 +521,7 @@ fn write_files(
                     None => {
                         drop_facts.execute([id])?;
                         drop_page.execute([id])?;
+                        fts::forget(tx, id)?;
                     }
                 };
             }
@@ -625,7 +633,8 @@ pub fn load_ledger(conn: &Connection, cfg: &Config) -> rusqlite::Result<Option<L
 
 /// Verifies every checksum the index holds (`relnotes index --check`):
 /// the meta table, every note's facts, every page, every chunk of the
-/// ledger, every warning; and that the public tables are what the ledger
+/// ledger, every warning, every row of `who`'s entries (and FTS5's own
+/// integrity check); and that the public tables are what the ledger
 /// makes of them. Returns how many rows were verified.
 pub fn verify(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
     if !super::meta_intact(conn)? {
@@ -647,6 +656,7 @@ pub fn verify(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
         n += 1;
     }
     n += file_warnings(conn)?.len();
+    n += fts::verify(conn)?;
     n += verify_public(conn, cfg)?;
     Ok(n)
 }

@@ -199,13 +199,14 @@ impl NoteParser<'_> {
         };
         let own = self.own_date(&b);
         // An entry that names no one, has no tag and no task, is under no
-        // people header, and is not a line on a person page is pruned: all
-        // that matters of it is its date warnings, given above.
+        // people header, and is not a line on a person page (nor, when
+        // `who`'s words are wanted, a heading there) is pruned: all that
+        // matters of it is its date warnings, given above.
         if !self.keep_all
             && b.task.is_none()
             && b.links.is_empty()
             && b.heads.is_empty()
-            && !(self.page && b.heading.is_none())
+            && !(self.page && (b.heading.is_none() || self.search.is_some()))
             && !b.text.contains(['@', '#'])
         {
             return;
@@ -235,6 +236,11 @@ impl NoteParser<'_> {
             text
         };
         let (gave, got) = self.opts.kinds.classify(&tags, &text);
+        let counted = match task {
+            Some(Task::Done) => fields.done.or(date),
+            _ => date,
+        };
+        self.search_entry(&b, &text, &tags, &mentions, counted);
         self.entries.push(Entry {
             line: self.lines.line(b.start),
             text,
@@ -248,6 +254,34 @@ impl NoteParser<'_> {
             task,
             due,
             done: fields.done,
+        });
+    }
+
+    /// Records what `who` needs of the entry, when asked for (SPEC §12): an
+    /// entry that mentions someone or stands on a person page, with the
+    /// words of its text outside what is never matched, and a done task
+    /// dated by its done date.
+    fn search_entry(
+        &mut self,
+        b: &Block,
+        text: &str,
+        tags: &[String],
+        mentions: &[Mention],
+        date: Option<NaiveDate>,
+    ) {
+        let page = self.page;
+        let Some(s) = &mut self.search else { return };
+        if !page && mentions.is_empty() {
+            return;
+        }
+        let links: Vec<&str> = b.links.iter().map(|l| l.target.as_str()).collect();
+        s.entries.push(crate::words::SearchEntry {
+            line: self.lines.line(b.start),
+            date,
+            text: text.to_string(),
+            words: crate::words::entry_words(&b.text, &hidden(b), &links),
+            tags: crate::words::tag_tokens(tags.iter().map(String::as_str)),
+            mentions: mentions.to_vec(),
         });
     }
 
@@ -375,6 +409,40 @@ fn opaque_of(b: &Block) -> Vec<Range<usize>> {
         }
     }
     merged
+}
+
+/// What `who` never matches in a block (SPEC §12): what no mention is
+/// found in (code, math, HTML, URLs, embeds), but for the text shown for
+/// a wikilink; what the mask blanked (comments, properties, macros); and a
+/// task's metadata.
+fn hidden(b: &Block) -> Vec<Range<usize>> {
+    let label = |r: &Range<usize>| {
+        b.links
+            .iter()
+            .any(|l| l.text.start <= r.start && r.end <= l.text.end)
+    };
+    let mut h: Vec<Range<usize>> = b.opaque.iter().filter(|r| !label(r)).cloned().collect();
+    h.extend(inline::url_ranges(&b.text));
+    if b.task.is_some() {
+        h.extend(crate::words::task_metadata(&b.text));
+    }
+    if b.text.contains(super::mask::FILLER) {
+        let mut run: Option<usize> = None;
+        for (i, c) in b.text.char_indices() {
+            match (c == super::mask::FILLER, run) {
+                (true, None) => run = Some(i),
+                (false, Some(at)) => {
+                    h.push(at..i);
+                    run = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(at) = run {
+            h.push(at..b.text.len());
+        }
+    }
+    h
 }
 
 /// Whether every character of `text` outside `covered` is a space, a comma

@@ -294,6 +294,8 @@ struct NoteParser<'a> {
     planning: &'a [(u32, logseq::Planning)],
     /// Lines holding a callout's title.
     callout_titles: &'a [u32],
+    /// What `who` needs, when asked for (see [`parse_note_searchable`]).
+    search: Option<crate::words::Searchable>,
 }
 
 /// The Markdown extensions relnotes reads.
@@ -308,19 +310,38 @@ fn markdown_options() -> Options {
 
 /// Parses one note. `rel` is its path relative to the root, with `/`.
 pub fn parse_note(rel: &str, src: &str, opts: &ParseOptions) -> NoteFacts {
-    parse(rel, src, opts, true)
+    parse(rel, src, opts, true, false).0
 }
 
 /// [`parse_note`] keeping only the entries that can change an answer (the
 /// ones [`NoteFacts::prune`] keeps), and skipping the work on the rest:
 /// most of a note is prose that names no one.
 pub fn parse_note_pruned(rel: &str, src: &str, opts: &ParseOptions) -> NoteFacts {
-    let mut facts = parse(rel, src, opts, false);
+    let mut facts = parse(rel, src, opts, false, false).0;
     facts.prune();
     facts
 }
 
-fn parse(rel: &str, src: &str, opts: &ParseOptions, keep_all: bool) -> NoteFacts {
+/// [`parse_note_pruned`], with what `who` needs of the note (SPEC §12):
+/// the words of every entry that mentions someone or stands on a person
+/// page, taken before pruning (which drops, say, a page's undated lines).
+pub fn parse_note_searchable(
+    rel: &str,
+    src: &str,
+    opts: &ParseOptions,
+) -> (NoteFacts, crate::words::Searchable) {
+    let (mut facts, search) = parse(rel, src, opts, false, true);
+    facts.prune();
+    (facts, search.unwrap_or_default())
+}
+
+fn parse(
+    rel: &str,
+    src: &str,
+    opts: &ParseOptions,
+    keep_all: bool,
+    search: bool,
+) -> (NoteFacts, Option<crate::words::Searchable>) {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut diagnostics = Vec::new();
     let (mut meta, body_start, first_line) = match frontmatter::split(src) {
@@ -359,18 +380,26 @@ fn parse(rel: &str, src: &str, opts: &ParseOptions, keep_all: bool) -> NoteFacts
         page: is_page,
         planning: &masked.planning,
         callout_titles: &masked.callout_titles,
+        search: search.then(|| crate::words::Searchable {
+            entries: Vec::new(),
+            page: is_page.then(|| page::words(&meta)),
+        }),
     };
     p.file_date(&meta);
     p.body(text, body_start);
     p.entries.sort_by_key(|e| e.line);
     p.diagnostics.sort();
     p.diagnostics.dedup();
-    NoteFacts {
+    if let Some(s) = &mut p.search {
+        s.entries.sort_by_key(|e| e.line);
+    }
+    let facts = NoteFacts {
         path: rel.to_string(),
         page,
         entries: p.entries,
         diagnostics: p.diagnostics,
-    }
+    };
+    (facts, p.search)
 }
 
 /// Reads a front matter block; a problem goes to `diags` and leaves it

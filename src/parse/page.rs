@@ -180,6 +180,15 @@ fn same_folded(a: &str, b: &str) -> bool {
     }
 }
 
+/// The words and tags of a person page's values `who` finds it by (SPEC
+/// §12): front matter or Logseq page properties alike.
+pub fn words(meta: &Meta) -> (String, String) {
+    let values = crate::words::PAGE_KEYS
+        .iter()
+        .flat_map(|&k| meta.list(k).into_iter().map(move |v| (k, v)));
+    crate::words::page_words(values)
+}
+
 /// Whether the note is a person page at all.
 pub fn is_page(rel: &str, meta: &Meta, opts: &ParseOptions) -> bool {
     in_people_dir(rel, &opts.people_dir) || meta.tagged(&opts.person_tags)

@@ -6,6 +6,7 @@ pub mod ics;
 pub mod json;
 pub mod markdown;
 pub mod text;
+pub mod who;
 
 use std::borrow::Cow;
 

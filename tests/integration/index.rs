@@ -532,13 +532,22 @@ fn racy_same_second_edit_is_caught() {
 }
 
 fn assert_recovers(v: &Vault, damage: impl FnOnce(&Path)) {
-    let good = from_memory(v, &["people", "--format", "json"]).stdout;
+    assert_recovers_by(v, &["people", "--format", "json"], damage);
+}
+
+/// [`assert_recovers`], with `first` the run after the damage that must
+/// find it (`people` reads only the tables it needs; `index` checks the
+/// whole file).
+fn assert_recovers_by(v: &Vault, first: &[&str], damage: impl FnOnce(&Path)) {
+    let people = ["people", "--format", "json"];
+    let good = from_memory(v, &people).stdout;
     with_index(v, &["index"]).assert_code(0);
     damage(&index_path(v));
-    let run = with_index(v, &["people", "--format", "json"]);
+    let run = with_index(v, first);
     run.assert_code(0);
-    assert!(run.stdout == good, "answers after damage differ");
     assert!(run.stderr.contains("moved aside"), "{}", run.stderr);
+    let answer = with_index(v, &people);
+    assert!(answer.stdout == good, "answers after damage differ");
     let aside = fs::read_dir(v.cache())
         .unwrap()
         .filter_map(Result::ok)
@@ -578,7 +587,9 @@ fn index_from_the_future_is_moved_aside_and_rebuilt() {
 fn damaged_pages_are_found_and_rebuilt() {
     let v = Vault::new();
     corpus::generate(v.root(), 300, 80, 3);
-    assert_recovers(&v, |p| {
+    // `index` checks every page: the middle of the file holds tables no
+    // `people` run reads (facts, `who`'s entries and full-text pages).
+    assert_recovers_by(&v, &["index"], |p| {
         // Overwrite pages in the middle of the file: facts, files, or both.
         let mut bytes = fs::read(p).unwrap();
         let len = bytes.len();

@@ -25,6 +25,8 @@
 //! - `watch`: the daemon on a real temp folder: editors' save patterns,
 //!   bursts, signals, the lock, `on_due`, the root going away.
 //! - `faults`: the fault suite, one test per promise (README "Reliability").
+//! - `who`: `relnotes who` on `fixtures/who` (answers in
+//!   `fixtures/who-expected.md`), and the index's answer against a scan.
 //!
 //! Snapshots live in `tests/integration/snapshots/`; after an intended
 //! output change, review them with `INSTA_UPDATE=always cargo test --test
@@ -45,6 +47,7 @@ mod vault;
 mod vaults11;
 mod walk;
 mod watch;
+mod who;
 
 #[path = "../../benches/corpus/mod.rs"]
 mod corpus;

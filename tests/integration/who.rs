@@ -1,0 +1,318 @@
+//! `relnotes who` (SPEC §12) on `fixtures/who`, with the answers derived by
+//! hand in `fixtures/who-expected.md`; usage errors; and a differential
+//! test: the index's full-text answer equals the plain scan of every note
+//! (the answer from memory) on a generated corpus, before and after
+//! changes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::corpus;
+use crate::util::{keys, Run, Vault};
+
+/// An index path no process can create: the run answers from memory.
+const NO_INDEX: &str = "/dev/null/relnotes-index.sqlite";
+
+fn with_index(v: &Vault, args: &[&str]) -> Run {
+    let path = v.cache().join("who-index.sqlite");
+    let mut all = vec!["--index", path.to_str().unwrap()];
+    all.extend(args);
+    v.run(&all)
+}
+
+fn from_memory(v: &Vault, args: &[&str]) -> Run {
+    let mut all = vec!["--index", NO_INDEX];
+    all.extend(args);
+    let run = v.run(&all);
+    assert!(
+        run.stderr.contains("answering from memory"),
+        "{}",
+        run.stderr
+    );
+    run
+}
+
+/// `(handle, score)` of each person in a `who` JSON answer.
+fn scores(v: &Value) -> Vec<(String, f64)> {
+    v["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["handle"].as_str().unwrap().to_string(),
+                p["score"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `file:line` (or `file` for the page itself) of each piece of evidence.
+fn evidence(p: &Value) -> Vec<String> {
+    p["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| match e["line"].as_u64() {
+            Some(l) => format!("{}:{l}", e["file"].as_str().unwrap()),
+            None => e["file"].as_str().unwrap().to_string(),
+        })
+        .collect()
+}
+
+fn owned(xs: &[(&str, f64)]) -> Vec<(String, f64)> {
+    xs.iter().map(|(h, s)| ((*h).to_string(), *s)).collect()
+}
+
+#[test]
+fn who_json_on_the_fixture_vault() {
+    let v = Vault::fixture("who");
+    let out = v.json(&["who", "rust"]);
+    assert_eq!(keys(&out), ["people", "terms", "today"]);
+    assert_eq!(out["today"], "2026-11-23");
+    assert_eq!(out["terms"], json!(["rust"]));
+    assert_eq!(
+        scores(&out),
+        owned(&[
+            ("alice-chen", 3.0),
+            ("dave", 1.704),
+            ("erin", 0.904),
+            ("carol", 0.717)
+        ])
+    );
+    let alice = &out["people"][0];
+    assert_eq!(
+        keys(alice),
+        [
+            "circles",
+            "evidence",
+            "gave",
+            "got",
+            "handle",
+            "last_contact",
+            "name",
+            "score"
+        ]
+    );
+    assert_eq!(alice["name"], "Alice Chen");
+    assert_eq!(alice["last_contact"], "2026-11-23");
+    assert_eq!(
+        (alice["gave"].as_u64(), alice["got"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(alice["circles"], json!(["mentor"]));
+    assert_eq!(
+        evidence(alice),
+        [
+            "journal/2026-11-23.md:3",
+            "people/Alice Chen.md:11",
+            "notes/ideas.md:1",
+            "people/Alice Chen.md:9",
+            "people/Alice Chen.md",
+        ]
+    );
+    assert_eq!(
+        alice["evidence"][4],
+        json!({"date": null, "text": null, "file": "people/Alice Chen.md", "line": null})
+    );
+    assert_eq!(alice["evidence"][1]["date"], "2025-11-23");
+    assert_eq!(alice["evidence"][2]["date"], Value::Null);
+    let dave = &out["people"][1];
+    assert_eq!(
+        evidence(dave),
+        ["meetings/standup.md:4", "journal/2026-06-01.md:2"]
+    );
+    assert_eq!(
+        (dave["gave"].as_u64(), dave["got"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(out["people"][2]["evidence"][0]["date"], "2026-10-01");
+}
+
+#[test]
+fn who_terms_tags_phrases_and_filters_on_the_fixture_vault() {
+    let v = Vault::fixture("who");
+    let ask = |args: &[&str]| {
+        let mut all = vec!["who"];
+        all.extend(args);
+        scores(&v.json(&all))
+    };
+    assert_eq!(ask(&["berlin"]), owned(&[("dave", 1.0), ("bob", 1.0)]));
+    assert_eq!(
+        ask(&["machine learning"]),
+        owned(&[("carol", 1.0), ("dave", 1.0)])
+    );
+    assert_eq!(ask(&["Berlin", "HIRING"]), owned(&[("dave", 1.0)]));
+    assert_eq!(ask(&["#intro"]), owned(&[("alice-chen", 1.0)]));
+    assert_eq!(ask(&["#rust"]), owned(&[("dave", 0.987)]));
+    assert_eq!(ask(&["rust's"]), owned(&[("bob", 0.994)]));
+    assert_eq!(ask(&["compilers"]), owned(&[("alice-chen", 0.5)]));
+    assert_eq!(ask(&["rust", "--limit", "2"]).len(), 2);
+    assert_eq!(
+        ask(&["rust", "--circle", "Mentor"]),
+        owned(&[("alice-chen", 3.0)])
+    );
+    assert!(ask(&["meetup"]).is_empty(), "a plan is no evidence");
+    assert!(ask(&["internals", "rust"]).is_empty(), "code never matches");
+}
+
+#[test]
+fn who_text_on_the_fixture_vault() {
+    let v = Vault::fixture("who");
+    let run = v.ok(&["who", "berlin"]);
+    assert_eq!(
+        run.stdout,
+        "\
+@dave  dave  score 1.00  last contact 2026-11-23  gave 0 / got 1
+  2026-11-23  Asked @dave about machine-learning hiring in Berlin #asked  journal/2026-11-23.md:5
+
+@bob  Bob Okafor  score 1.00  last contact 2026-11-20  gave 0 / got 0
+  -           Berlin office lease with @bob  notes/ideas.md:2
+  -           Knows everyone in Berlin.  people/bob.md:5
+"
+    );
+    let run = v.ok(&["who", "rust", "--limit", "1"]);
+    assert_eq!(
+        run.stdout,
+        "\
+@alice-chen  Alice Chen  score 3.00  last contact 2026-11-23  gave 2 / got 0
+  2026-11-23  Lunch with @alice-chen about the Rust rewrite #intro  journal/2026-11-23.md:3
+  2025-11-23  2025-11-23 talked about Rust hiring #gave  people/Alice Chen.md:11
+  -           Ask Alice about Rust governance  notes/ideas.md:1
+  … 2 more
+"
+    );
+    let run = v.ok(&["who", "quantum"]);
+    assert_eq!(run.stdout, "No one in your notes matches quantum.\n");
+}
+
+#[test]
+fn who_usage_errors() {
+    let v = Vault::fixture("who");
+    // Terms relnotes reads: its own one-line error.
+    for args in [
+        &["who", ""][..],
+        &["who", "#"],
+        &["who", "rust", "  "],
+        &["who", "--", "..."],
+    ] {
+        v.run(args).assert_usage_error();
+    }
+    // What clap checks: clap's whole message, as for every command.
+    for args in [
+        &["who"][..],
+        &["who", "rust", "--limit", "0"],
+        &["who", "rust", "--format", "md"],
+    ] {
+        v.run(args).assert_clap_error();
+    }
+}
+
+fn walk_md(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    out.sort();
+    out
+}
+
+/// The index's answer and the plain scan's are the same bytes, for terms
+/// common and rare, words, phrases, tags and page values.
+fn assert_same_who(v: &Vault, step: &str) {
+    let mut found = 0;
+    for t in [
+        &["hiring"][..],
+        &["the", "roadmap"],
+        &["hiring plan"],
+        &["#gave"],
+        &["#intro", "budget"],
+        &["corp"],
+        &["mentor"],
+        &["git"],
+        &["example"],
+        &["alice"],
+        &["newword"],
+        &["Müller"],
+    ] {
+        let mut args = vec!["who"];
+        args.extend(t);
+        args.extend(["--limit", "100000", "--format", "json"]);
+        let idx = with_index(v, &args);
+        let mem = from_memory(v, &args);
+        idx.assert_code(0);
+        assert!(
+            idx.stdout == mem.stdout,
+            "{step}: who {t:?}: the index's answer differs from the scan's\n--- index\n{}\n--- scan\n{}",
+            idx.stdout,
+            mem.stdout
+        );
+        found += scores(&idx.json()).len();
+    }
+    assert!(found > 0, "{step}: the terms found no one");
+}
+
+#[test]
+fn differential_who_index_equals_a_scan_of_every_note() {
+    let v = Vault::new();
+    corpus::generate(v.root(), 300, 80, 5);
+    assert_same_who(&v, "generated");
+    // Edit, add, delete, rename, and a person page that changes who is who.
+    let journal = walk_md(&v.path("journal"));
+    fs::write(
+        &journal[0],
+        "- 2026-11-20 newword hiring plan with @newperson #gave\n- newword `hiring`\n",
+    )
+    .unwrap();
+    fs::remove_file(&journal[1]).unwrap();
+    fs::rename(&journal[2], v.path("moved 2026-11-19.md")).unwrap();
+    v.write(
+        "people/Zed New.md",
+        "---\naliases: [newperson]\ntopics: [newword, hiring]\n---\nKnows the hiring plan.\n",
+    );
+    assert_same_who(&v, "after changes");
+    let pages = walk_md(&v.path("people"));
+    fs::write(
+        &pages[0],
+        "---\norg: Newword Corp\n---\n- 2026-11-01 roadmap\n",
+    )
+    .unwrap();
+    assert_same_who(&v, "after a page changed");
+}
+
+/// `index --check` on `who`'s tables: a flipped bit in an `entries` row
+/// (one no question has read), or a full-text row with no entry, is found
+/// and the index rebuilt; the answer after it is the scan's.
+#[test]
+fn index_check_verifies_entries_and_the_full_text_index() {
+    let v = Vault::fixture("who");
+    let path = v.cache().join("who-index.sqlite");
+    let expected = from_memory(&v, &["who", "rust", "--format", "json"]).stdout;
+    let damages = [
+        "UPDATE entries SET text = text || 'x' WHERE id = (SELECT max(id) FROM entries WHERE text IS NOT NULL)",
+        "UPDATE entries SET people = 'alice' WHERE id = (SELECT min(id) FROM entries)",
+        "INSERT INTO entry_words (rowid, words, tags) VALUES (999999, 'rust', '')",
+    ];
+    for damage in damages {
+        with_index(&v, &["index"]).assert_code(0);
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(damage)
+            .unwrap();
+        let check = with_index(&v, &["index", "--check"]);
+        check.assert_code(0);
+        assert!(
+            check.stderr.contains("rebuilt"),
+            "{damage}: {}",
+            check.stderr
+        );
+        let again = with_index(&v, &["index", "--check"]);
+        assert!(again.stdout.contains("all match"), "{}", again.stdout);
+        let answer = with_index(&v, &["who", "rust", "--format", "json"]);
+        assert_eq!(answer.stdout, expected, "{damage}");
+    }
+}
