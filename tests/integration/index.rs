@@ -535,19 +535,25 @@ fn assert_recovers(v: &Vault, damage: impl FnOnce(&Path)) {
     assert_recovers_by(v, &["people", "--format", "json"], damage);
 }
 
-/// [`assert_recovers`], with `first` the run after the damage that must
-/// find it (`people` reads only the tables it needs; `index` checks the
-/// whole file).
+/// [`assert_recovers`], with `first` the run that must find the damage
+/// when `people` does not (`people` reads only the tables it needs; `index`
+/// checks the whole file). Either way `people` on the damaged index
+/// answers exactly.
 fn assert_recovers_by(v: &Vault, first: &[&str], damage: impl FnOnce(&Path)) {
     let people = ["people", "--format", "json"];
     let good = from_memory(v, &people).stdout;
     with_index(v, &["index"]).assert_code(0);
     damage(&index_path(v));
-    let run = with_index(v, first);
-    run.assert_code(0);
-    assert!(run.stderr.contains("moved aside"), "{}", run.stderr);
     let answer = with_index(v, &people);
+    answer.assert_code(0);
     assert!(answer.stdout == good, "answers after damage differ");
+    if !answer.stderr.contains("moved aside") {
+        let run = with_index(v, first);
+        run.assert_code(0);
+        assert!(run.stderr.contains("moved aside"), "{}", run.stderr);
+        let answer = with_index(v, &people);
+        assert!(answer.stdout == good, "answers after the rebuild differ");
+    }
     let aside = fs::read_dir(v.cache())
         .unwrap()
         .filter_map(Result::ok)
