@@ -32,8 +32,9 @@ Exit codes: 0 success, 1 errors found (check), 2 usage or I/O error.";
 #[derive(Debug, Parser)]
 #[command(name = "relnotes", version, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
-    /// The notes root [default: nearest folder with .relnotes.toml or .git,
-    /// else the working directory]
+    /// The notes root [default: nearest folder with .relnotes.toml, .git,
+    /// .obsidian/ or logseq/config.edn, else the working directory (never
+    /// / or the home folder)]
     #[arg(long, global = true, env = "RELNOTES_DIR", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
@@ -87,7 +88,7 @@ pub enum Command {
         check: bool,
     },
     /// The report: due now, who haven't I helped lately, open commitments,
-    /// upcoming, give and take
+    /// waiting on, upcoming, give and take
     #[command(after_help = REPORT_EXAMPLES)]
     Report {
         /// Write the report to FILE atomically instead of stdout
