@@ -70,13 +70,20 @@ pub fn is_temp_name(name: &str) -> bool {
 }
 
 pub fn absolute(p: &Path) -> PathBuf {
+    // Against the working folder (an absolute `p` stays as it is), links
+    // resolved where the path exists, then `.` and `..` dropped.
+    let abs = std::env::current_dir().unwrap_or_default().join(p);
+    lexical_absolute(&abs.canonicalize().unwrap_or(abs))
+}
+
+/// `p` made absolute against the working folder, `.` and `..` resolved
+/// textually (a link is never resolved here).
+pub fn lexical_absolute(p: &Path) -> PathBuf {
     let abs = if p.is_absolute() {
         p.to_path_buf()
     } else {
         std::env::current_dir().unwrap_or_default().join(p)
     };
-    // Resolve symlinks where the path exists, then drop `.` and `..`.
-    let abs = abs.canonicalize().unwrap_or(abs);
     let mut out = PathBuf::new();
     for c in abs.components() {
         match c {

@@ -60,7 +60,7 @@ impl Published {
             }
             root.join(path)
         } else {
-            let abs = lexical_absolute(path);
+            let abs = crate::output::lexical_absolute(path);
             match (abs.parent(), abs.file_name()) {
                 (Some(dir), Some(name)) => dir
                     .canonicalize()
@@ -122,27 +122,6 @@ impl Published {
             source,
         }
     }
-}
-
-/// `p` made absolute against the working folder, `.` and `..` resolved
-/// textually (a link is never resolved here).
-fn lexical_absolute(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The pid in one of our temp names (`.<name>.relnotes-tmp-<pid>-<rand>.tmp`).
