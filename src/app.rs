@@ -253,52 +253,36 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         style.color,
         diags.to_hex()
     );
-    // What the answer will be made from is this state or a later one.
-    let state = src.state();
     let lap = crate::lap::Lap::new();
-    let cached = src.index.as_ref().and_then(|i| i.cached(&key));
-    lap.done(if cached.is_some() {
-        "stored answer: found"
-    } else {
-        "stored answer: none"
-    });
-    let bytes = match cached {
-        Some(b) => b,
-        None => {
-            let mut buf = Vec::new();
-            // `show` and `export` need every entry; the rest only the ledger.
-            if matches!(cli.command, Command::Show { .. } | Command::Export) {
-                src.vault(&root, &cfg, today, &mut note_to(ctx.err));
-            }
-            src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
-            let last = last_touches(cli, &root, &cfg, today, &mut src, ctx.err);
-            lap.done("load what answers are made from");
-            let (ledger, vault) = src.loaded();
-            let mut answers = Answers::new(ledger, &cfg, today);
-            if let Some(last) = last {
-                answers = answers.with_last(last);
-            }
-            lap.done("answers");
-            render_answer(
-                cli,
-                &answers,
-                vault,
-                style,
-                format,
-                &base,
-                &src.file_diags,
-                &mut buf,
-            )?;
-            lap.done("render");
-            // Kept for the next run only when this one changed nothing:
-            // notes being edited would make storing it wasted work.
-            if let (Some(idx), Some(state), false) = (&src.index, &state, src.stats.changed) {
-                idx.store(state, &key, &buf);
-            }
-            lap.done("store the answer");
-            buf
+    let bytes = stored_or_made(&mut src, &key, |src, buf| {
+        lap.done("stored answer: none");
+        // `show` and `export` need every entry; the rest only the ledger.
+        if matches!(cli.command, Command::Show { .. } | Command::Export) {
+            src.vault(&root, &cfg, today, &mut note_to(ctx.err));
         }
-    };
+        src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
+        let last = last_touches(cli, &root, &cfg, today, src, ctx.err);
+        lap.done("load what answers are made from");
+        let (ledger, vault) = src.loaded();
+        let mut answers = Answers::new(ledger, &cfg, today);
+        if let Some(last) = last {
+            answers = answers.with_last(last);
+        }
+        lap.done("answers");
+        render_answer(
+            cli,
+            &answers,
+            vault,
+            style,
+            format,
+            &base,
+            &src.file_diags,
+            buf,
+        )?;
+        lap.done("render");
+        Ok(())
+    })?;
+    lap.done("answer: stored or made (and stored)");
     match output {
         None => ctx.out.write_all(&bytes).map_err(io_err)?,
         Some(path) => output::write_atomic(path, &bytes).map_err(|source| Error::Io {
@@ -307,6 +291,28 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         })?,
     }
     Ok(Exit::Success)
+}
+
+/// The answer stored in the index under `key`, else the one `make`
+/// renders, stored for the next run when this one changed nothing (notes
+/// being edited would make storing it wasted work). It is filed under the
+/// state read before it was made: what it is made from is that state or a
+/// later one, so it is never read for a state it does not answer.
+fn stored_or_made(
+    src: &mut Source,
+    key: &str,
+    make: impl FnOnce(&mut Source, &mut Vec<u8>) -> Result<(), Error>,
+) -> Result<Vec<u8>, Error> {
+    let state = src.state();
+    if let Some(bytes) = src.index.as_ref().and_then(|i| i.cached(key)) {
+        return Ok(bytes);
+    }
+    let mut buf = Vec::new();
+    make(src, &mut buf)?;
+    if let (Some(idx), Some(state), false) = (&src.index, &state, src.stats.changed) {
+        idx.store(state, key, &buf);
+    }
+    Ok(buf)
 }
 
 /// The flags of `who`.
@@ -332,31 +338,24 @@ fn who(
     let format = format_of(cli);
     let terms = crate::who::Terms::parse(q.terms).map_err(Error::Usage)?;
     let key = format!("{:?}|{today}|{format:?}|{}", cli.command, style.color);
-    let state = src.state();
-    if let Some(bytes) = src.index.as_ref().and_then(|i| i.cached(&key)) {
-        ctx.out.write_all(&bytes).map_err(io_err)?;
-        return Ok(Exit::Success);
-    }
-    let rows = crate::who::answer(
-        src,
-        root,
-        cfg,
-        today,
-        &terms,
-        q.circle,
-        q.limit,
-        (format == Format::Text).then_some(render::who::SHOWN),
-        &mut note_to(ctx.err),
-    );
-    let mut buf = Vec::new();
-    match format {
-        Format::Json => render::who::json(&mut buf, today, &terms.given, &rows),
-        _ => render::who::text(&mut buf, style, &terms.given, &rows),
-    }
-    .map_err(io_err)?;
-    if let (Some(idx), Some(state), false) = (&src.index, &state, src.stats.changed) {
-        idx.store(state, &key, &buf);
-    }
+    let buf = stored_or_made(src, &key, |src, buf| {
+        let rows = crate::who::answer(
+            src,
+            root,
+            cfg,
+            today,
+            &terms,
+            q.circle,
+            q.limit,
+            (format == Format::Text).then_some(render::who::SHOWN),
+            &mut note_to(ctx.err),
+        );
+        match format {
+            Format::Json => render::who::json(buf, today, &terms.given, &rows),
+            _ => render::who::text(buf, style, &terms.given, &rows),
+        }
+        .map_err(io_err)
+    })?;
     ctx.out.write_all(&buf).map_err(io_err)?;
     Ok(Exit::Success)
 }
