@@ -12,12 +12,12 @@ use crate::util::{Run, Vault};
 /// An index path no process can create: the run answers from memory.
 const NO_INDEX: &str = "/dev/null/relnotes-index.sqlite";
 
-fn index_path(v: &Vault) -> PathBuf {
+pub(crate) fn index_path(v: &Vault) -> PathBuf {
     v.cache().join("test-index.sqlite")
 }
 
 /// Runs with the index at [`index_path`].
-fn with_index(v: &Vault, args: &[&str]) -> Run {
+pub(crate) fn with_index(v: &Vault, args: &[&str]) -> Run {
     let path = index_path(v);
     let mut all = vec!["--index", path.to_str().unwrap()];
     all.extend(args);
@@ -25,7 +25,7 @@ fn with_index(v: &Vault, args: &[&str]) -> Run {
 }
 
 /// Runs answering from memory (the core read path, no index).
-fn from_memory(v: &Vault, args: &[&str]) -> Run {
+pub(crate) fn from_memory(v: &Vault, args: &[&str]) -> Run {
     let mut all = vec!["--index", NO_INDEX];
     all.extend(args);
     let run = v.run(&all);

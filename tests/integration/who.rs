@@ -10,29 +10,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::corpus;
-use crate::util::{keys, Run, Vault};
-
-/// An index path no process can create: the run answers from memory.
-const NO_INDEX: &str = "/dev/null/relnotes-index.sqlite";
-
-fn with_index(v: &Vault, args: &[&str]) -> Run {
-    let path = v.cache().join("who-index.sqlite");
-    let mut all = vec!["--index", path.to_str().unwrap()];
-    all.extend(args);
-    v.run(&all)
-}
-
-fn from_memory(v: &Vault, args: &[&str]) -> Run {
-    let mut all = vec!["--index", NO_INDEX];
-    all.extend(args);
-    let run = v.run(&all);
-    assert!(
-        run.stderr.contains("answering from memory"),
-        "{}",
-        run.stderr
-    );
-    run
-}
+use crate::index::{from_memory, index_path, with_index};
+use crate::util::{keys, Vault};
 
 /// `(handle, score)` of each person in a `who` JSON answer.
 fn scores(v: &Value) -> Vec<(String, f64)> {
@@ -290,7 +269,7 @@ fn differential_who_index_equals_a_scan_of_every_note() {
 #[test]
 fn index_check_verifies_entries_and_the_full_text_index() {
     let v = Vault::fixture("who");
-    let path = v.cache().join("who-index.sqlite");
+    let path = index_path(&v);
     let expected = from_memory(&v, &["who", "rust", "--format", "json"]).stdout;
     let damages = [
         "UPDATE entries SET text = text || 'x' WHERE id = (SELECT max(id) FROM entries WHERE text IS NOT NULL)",
