@@ -135,24 +135,25 @@ fn an_allowed_config_stays_allowed_when_only_the_app_settings_change() {
     stop(&mut d);
 }
 
+/// `relnotes watch` on `v` with this `XDG_RUNTIME_DIR` (`""`: none) and
+/// this `--index`.
+fn watch_with(v: &Vault, runtime: &Path, index: &Path) -> Daemon {
+    let mut cmd = v.std_command();
+    cmd.env("XDG_RUNTIME_DIR", runtime)
+        .arg("--index")
+        .arg(index)
+        .arg("watch");
+    Daemon::spawn_command(cmd)
+}
+
 #[test]
 fn one_daemon_per_root_whatever_the_runtime_folder_or_index() {
     let v = Vault::with_files(&[("a.md", &met("alice"))]);
     let runtime = tempfile::tempdir().unwrap();
     let idx = tempfile::tempdir().unwrap();
-    let mut cmd = v.std_command();
-    cmd.env("XDG_RUNTIME_DIR", runtime.path())
-        .arg("--index")
-        .arg(idx.path().join("a.sqlite"))
-        .arg("watch");
-    let mut first = Daemon::spawn_command(cmd);
+    let mut first = watch_with(&v, runtime.path(), &idx.path().join("a.sqlite"));
     first.wait_log("watching ", 1);
-    let mut cmd = v.std_command();
-    cmd.env("XDG_RUNTIME_DIR", "")
-        .arg("--index")
-        .arg(idx.path().join("b.sqlite"))
-        .arg("watch");
-    let mut second = Daemon::spawn_command(cmd);
+    let mut second = watch_with(&v, Path::new(""), &idx.path().join("b.sqlite"));
     let st = second.wait_exit();
     assert_eq!(st.code(), Some(2), "{}", second.log());
     assert!(second.log().contains("already watched"), "{}", second.log());
@@ -164,24 +165,14 @@ fn one_daemon_per_root_after_the_root_was_deleted_and_made_again() {
     let v = Vault::with_files(&[("a.md", &met("alice"))]);
     let runtime = tempfile::tempdir().unwrap();
     let idx = tempfile::tempdir().unwrap();
-    let mut cmd = v.std_command();
-    cmd.env("XDG_RUNTIME_DIR", runtime.path())
-        .arg("--index")
-        .arg(idx.path().join("a.sqlite"))
-        .arg("watch");
-    let mut first = Daemon::spawn_command(cmd);
+    let mut first = watch_with(&v, runtime.path(), &idx.path().join("a.sqlite"));
     first.wait_log("watching ", 1);
     // A new folder by the same name: the lock on the old one guards nothing.
     fs::remove_dir_all(v.root()).unwrap();
     first.wait_log("the notes root is gone", 1);
     v.write("a.md", met("alice"));
     first.wait_log("the notes root is back", 1);
-    let mut cmd = v.std_command();
-    cmd.env("XDG_RUNTIME_DIR", "")
-        .arg("--index")
-        .arg(idx.path().join("b.sqlite"))
-        .arg("watch");
-    let mut second = Daemon::spawn_command(cmd);
+    let mut second = watch_with(&v, Path::new(""), &idx.path().join("b.sqlite"));
     let st = second.wait_exit();
     assert_eq!(st.code(), Some(2), "{}", second.log());
     assert!(second.log().contains("already watched"), "{}", second.log());
