@@ -42,6 +42,10 @@ pub struct Source {
     vault: Option<Vault>,
     /// Walk problems and per-file warnings.
     pub file_diags: Vec<Diagnostic>,
+    /// The problems the last walk of the whole tree met, when this source's
+    /// index was synced by one: a sync that only looks at the paths the OS
+    /// named keeps them.
+    walked: Option<Vec<Diagnostic>>,
     pub stats: SyncStats,
     /// The last sync could not see everything (a folder vanished or could
     /// not be read, a file went away between walk and read): try again.
@@ -69,7 +73,10 @@ impl Source {
                         note(w);
                     }
                     src.index = Some(idx);
-                    if src.sync(root, cfg, today, opts.rebuild, opts.progress, note) {
+                    let look = index::Look::Everywhere {
+                        progress: opts.progress,
+                    };
+                    if src.sync(root, cfg, today, opts.rebuild, look, note) {
                         return src;
                     }
                 }
@@ -124,15 +131,25 @@ impl Source {
 
     /// Brings the open index up to date again (the daemon, after a batch of
     /// changes); without an index, parses the notes in memory again.
+    /// `changed`: the only paths that changed, when the OS said so (events
+    /// that may have been lost, a folder that came or went: `None`, and the
+    /// whole tree is walked).
     pub fn resync(
         &mut self,
         root: &Path,
         cfg: &Config,
         today: NaiveDate,
+        changed: Option<&[PathBuf]>,
         note: &mut dyn FnMut(String),
     ) {
         self.release();
-        if self.index.is_none() || !self.sync(root, cfg, today, false, false, note) {
+        // Only a source whose index a walk of the whole tree synced, and
+        // that saw everything, knows what the rest of the tree holds.
+        let look = match changed {
+            Some(paths) if self.walked.is_some() && !self.incomplete => index::Look::At(paths),
+            _ => index::Look::Everywhere { progress: false },
+        };
+        if self.index.is_none() || !self.sync(root, cfg, today, false, look, note) {
             self.load_in_memory(root, cfg);
         }
     }
@@ -145,21 +162,13 @@ impl Source {
         cfg: &Config,
         today: NaiveDate,
         rebuild: bool,
-        progress: bool,
+        look: index::Look<'_>,
         note: &mut dyn FnMut(String),
     ) -> bool {
         let Some(mut idx) = self.index.take() else {
             return false;
         };
-        match index::sync(
-            &mut idx,
-            root,
-            cfg,
-            &cfg.fingerprint,
-            rebuild,
-            progress,
-            today,
-        ) {
+        match index::sync(&mut idx, root, cfg, &cfg.fingerprint, rebuild, look, today) {
             // Stored warnings are checked here: a damaged one is a damaged
             // index like any other.
             Ok(synced) => {
@@ -226,7 +235,10 @@ impl Source {
         self.ledger = synced.ledger;
         self.notes = synced.notes;
         self.vault = None;
-        self.file_diags = synced.walk_diagnostics;
+        if !synced.stats.scoped {
+            self.walked = Some(synced.walk_diagnostics);
+        }
+        self.file_diags = self.walked.clone().unwrap_or_default();
         self.file_diags.extend(warnings);
     }
 
@@ -236,6 +248,7 @@ impl Source {
         self.notes = Some(notes);
         self.vault = None;
         self.file_diags = file_diags;
+        self.walked = None;
         self.incomplete = false;
         self.stats = SyncStats {
             seen: st.seen,
@@ -402,7 +415,15 @@ impl Source {
         let Ok((mut idx, _)) = Index::open(path, false) else {
             return;
         };
-        if let Ok(synced) = index::sync(&mut idx, root, cfg, &cfg.fingerprint, true, false, today) {
+        if let Ok(synced) = index::sync(
+            &mut idx,
+            root,
+            cfg,
+            &cfg.fingerprint,
+            true,
+            index::Look::Everywhere { progress: false },
+            today,
+        ) {
             let warnings = index::sync::file_warnings(&idx.conn).unwrap_or_default();
             self.take_synced(synced, warnings);
             self.index = Some(idx);

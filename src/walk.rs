@@ -442,6 +442,90 @@ fn walk_with(root: &Path, cfg: &Config, stat: bool) -> Walk {
     out
 }
 
+/// What a sync looks at when the OS said which files changed (the daemon,
+/// the language server): the notes among `paths`, each stat'ed alone
+/// instead of walking the tree.
+#[derive(Debug, Default)]
+pub struct Looked {
+    /// Every note path looked at, relative to the root, sorted and unique:
+    /// those the index knows but `walk` does not hold are gone.
+    pub rels: Vec<String>,
+    /// The notes among them that are there, in the order of `rels`.
+    pub walk: Walk,
+}
+
+/// The notes at `paths` (absolute), each stat'ed alone. Paths outside the
+/// root, hidden, excluded, skipped or not named like a note are left out,
+/// as a walk leaves them. `None` when one of them is not plainly a note or
+/// plainly absent: a name that is not UTF-8, a symlink on the way or at
+/// the end, a folder or a FIFO where the note was, a stat that failed but
+/// for "not found". A full walk decides those, and says what it met.
+pub fn notes_at(root: &Path, cfg: &Config, paths: &[PathBuf]) -> Option<Looked> {
+    let mut out = Looked::default();
+    for path in paths {
+        let Ok(below) = path.strip_prefix(root) else {
+            continue;
+        };
+        let mut parts = Vec::new();
+        for c in below.components() {
+            match c {
+                // A name the walk would spell otherwise (`name_text`).
+                std::path::Component::Normal(name) => match name.to_str() {
+                    Some(n) if !n.contains('\u{FFFD}') => parts.push(n),
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        let rel = parts.join("/");
+        let name = parts.last().copied().unwrap_or_default();
+        if rel.is_empty()
+            || !is_note_name(name)
+            || is_skipped(cfg, &rel)
+            || cfg.report.as_deref() == Some(rel.as_str())
+        {
+            continue;
+        }
+        if let Some(file) = plain_note(root, &parts, rel.clone())? {
+            out.walk.files.push(file);
+        }
+        out.rels.push(rel);
+    }
+    out.rels.sort_unstable();
+    out.rels.dedup();
+    out.walk.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    out.walk.files.dedup_by(|a, b| a.rel == b.rel);
+    Some(out)
+}
+
+/// The note at `parts` below `root`: `Some(None)` when it plainly is not
+/// there (it or a folder on its way is gone), `None` when only a walk can
+/// tell (see [`notes_at`]).
+fn plain_note(root: &Path, parts: &[&str], rel: String) -> Option<Option<NoteFile>> {
+    let mut at = root.to_path_buf();
+    for (i, part) in parts.iter().enumerate() {
+        at.push(part);
+        let m = match std::fs::symlink_metadata(&at) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(None),
+            Err(_) => return None,
+        };
+        let last = i + 1 == parts.len();
+        let plain = if last { m.is_file() } else { m.is_dir() };
+        if !plain {
+            return None;
+        }
+        if last {
+            return Some(Some(NoteFile {
+                rel,
+                abs: at,
+                stat: Some(Stat::of(&m)),
+            }));
+        }
+    }
+    Some(None)
+}
+
 /// The outcome of reading one note.
 #[derive(Debug)]
 pub enum Loaded {
@@ -555,6 +639,43 @@ pub fn decode(rel: &str, bytes: Vec<u8>) -> Loaded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn notes_at_stats_plain_notes_alone_and_leaves_the_rest_to_a_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("a.md"), "a").unwrap();
+        std::fs::write(root.join("sub/b.md"), "b").unwrap();
+        std::fs::write(root.join("photo.png"), "p").unwrap();
+        let cfg = Config::default();
+        let at = |rels: &[&str]| {
+            let paths: Vec<PathBuf> = rels.iter().map(|r| root.join(r)).collect();
+            notes_at(root, &cfg, &paths)
+        };
+        // Present, gone (also below a gone folder), hidden, not a note.
+        let l = at(&[
+            "sub/b.md",
+            "a.md",
+            "gone.md",
+            "nofolder/x.md",
+            ".hidden/c.md",
+            "photo.png",
+        ])
+        .unwrap();
+        assert_eq!(l.rels, ["a.md", "gone.md", "nofolder/x.md", "sub/b.md"]);
+        let found: Vec<&str> = l.walk.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(found, ["a.md", "sub/b.md"]);
+        assert_eq!(l.walk.files[0].stat, walk(root, &cfg).files[0].stat);
+        // What only a walk can tell.
+        std::os::unix::fs::symlink(root.join("sub"), root.join("link")).unwrap();
+        std::fs::create_dir(root.join("folder.md")).unwrap();
+        std::os::unix::fs::symlink(root.join("a.md"), root.join("l.md")).unwrap();
+        for rels in [["link/b.md"], ["folder.md"], ["l.md"], ["a.md/x.md"]] {
+            assert!(at(&rels).is_none(), "{rels:?}");
+        }
+    }
 
     #[test]
     #[cfg(unix)]

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub use sync::{sync, SyncStats};
+pub use sync::{sync, Look, SyncStats};
 
 /// Why the index could not be used.
 #[derive(Debug, thiserror::Error)]

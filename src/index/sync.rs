@@ -52,6 +52,22 @@ pub struct SyncStats {
     /// Whether the ledger had to be rebuilt from every note's facts (a
     /// person page's front matter changed, or who a wikilink names).
     pub rederived: bool,
+    /// Whether only the paths the OS named were looked at ([`Look::At`]),
+    /// not the whole tree: the walk's problems are those of the last walk.
+    pub scoped: bool,
+}
+
+/// Where a sync looks for changes.
+#[derive(Debug, Clone, Copy)]
+pub enum Look<'a> {
+    /// Walks the whole tree; with `progress`, a progress bar on a
+    /// terminal for a long parse.
+    Everywhere { progress: bool },
+    /// Only at these paths (absolute), which the OS said changed (the
+    /// daemon, the language server): each is stat'ed alone. The whole tree
+    /// is walked when one of them needs a walk to tell
+    /// ([`crate::walk::notes_at`]), and when everything is parsed again.
+    At(&'a [std::path::PathBuf]),
 }
 
 /// The result of a sync.
@@ -163,7 +179,7 @@ pub fn sync(
     cfg: &Config,
     fingerprint: &str,
     rebuild: bool,
-    progress: bool,
+    look: Look<'_>,
     today: NaiveDate,
 ) -> rusqlite::Result<Synced> {
     let started = Instant::now();
@@ -180,9 +196,22 @@ pub fn sync(
         .unwrap_or(0);
 
     let lap = crate::lap::Lap::new();
-    let w = walk(root, cfg);
+    let progress = matches!(look, Look::Everywhere { progress: true });
+    let looked = match look {
+        Look::At(paths) if !full => crate::walk::notes_at(root, cfg, paths),
+        _ => None,
+    };
+    let (w, only) = match looked {
+        Some(l) => (l.walk, Some(l.rels)),
+        None => (walk(root, cfg), None),
+    };
+    stats.scoped = only.is_some();
     stats.seen = w.files.len();
-    lap.done("sync: walk");
+    lap.done(if only.is_some() {
+        "sync: stat the paths the OS named"
+    } else {
+        "sync: walk"
+    });
     // The walk and the files table are both in byte order of the paths:
     // one merge finds what is unchanged, changed, new and gone, and copies
     // nothing for the unchanged.
@@ -191,12 +220,19 @@ pub fn sync(
     let mut gone: Vec<String> = Vec::new();
     {
         // Served by the `files_scan` index alone, in path order; nothing to
-        // compare with when everything is parsed again.
-        let mut stmt = idx.conn.prepare(
-            "SELECT path, size, mtime_ns, ctime_ns, inode, id FROM files WHERE ?1 ORDER BY path",
-        )?;
+        // compare with when everything is parsed again. Only the rows of
+        // the paths looked at when the walk was scoped.
+        let mut stmt = idx.conn.prepare(if only.is_some() {
+            "SELECT path, size, mtime_ns, ctime_ns, inode, id FROM files
+             WHERE path IN (SELECT value FROM json_each(?1)) ORDER BY path"
+        } else {
+            "SELECT path, size, mtime_ns, ctime_ns, inode, id FROM files WHERE ?1 ORDER BY path"
+        })?;
         let mut hash_of = idx.conn.prepare("SELECT hash FROM files WHERE id = ?1")?;
-        let mut rows = stmt.query([!full])?;
+        let mut rows = match &only {
+            Some(rels) => stmt.query([serde_json::to_string(rels).unwrap_or_default()])?,
+            None => stmt.query([!full])?,
+        };
         rows.advance()?;
         for f in &w.files {
             // Rows before this file are gone from disk.
@@ -408,6 +444,13 @@ pub fn sync(
         set("sum", &super::meta_sum(&tx)?)?;
         tx.commit()?;
         lap.done("sync: commit");
+    }
+    if stats.scoped {
+        // What a walk would have seen: every file the index knows.
+        let n: i64 = idx
+            .conn
+            .query_row("SELECT count(*) FROM files", [], |r| r.get(0))?;
+        stats.seen = usize::try_from(n).unwrap_or_default();
     }
     stats.millis = started.elapsed().as_millis();
     Ok(Synced {

@@ -334,16 +334,30 @@ impl<'o> Server<'o> {
                     );
                 }
             }
-            "textDocument/didSave" => self.resync(false),
+            "textDocument/didSave" => {
+                let saved = params
+                    .pointer("/textDocument/uri")
+                    .and_then(Value::as_str)
+                    .and_then(uri::to_path);
+                // A client that tells of changes on disk lets a save look
+                // at the saved note alone; any other, and the tree is walked
+                // (what changed outside the editor is found no other way).
+                let saved = saved.filter(|_| self.watch_files);
+                self.resync(false, saved.map(|p| vec![p]));
+            }
             "workspace/didChangeWatchedFiles" => {
-                let config = params
+                let uris: Vec<&str> = params
                     .get("changes")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
                     .filter_map(|c| c.get("uri").and_then(Value::as_str))
-                    .any(|u| u.ends_with(crate::config::FILE_NAME));
-                self.resync(config);
+                    .collect();
+                let config = uris.iter().any(|u| u.ends_with(crate::config::FILE_NAME));
+                // Every path the client named, or (one it cannot name as a
+                // path) the whole tree.
+                let named: Option<Vec<PathBuf>> = uris.iter().map(|u| uri::to_path(u)).collect();
+                self.resync(config, named.filter(|_| !config));
             }
             _ => {}
         }
@@ -366,7 +380,7 @@ impl<'o> Server<'o> {
             return;
         }
         let mut notes = Vec::new();
-        ws.sync(&mut |n| notes.push(n));
+        ws.sync(None, &mut |n| notes.push(n));
         for n in notes {
             self.log(2, &n);
         }
@@ -386,7 +400,8 @@ impl<'o> Server<'o> {
 
     /// After a save or a change on disk: the same index sync, then every
     /// open document's diagnostics again.
-    fn resync(&mut self, config: bool) {
+    /// `changed`: the only paths that changed, when the client named them.
+    fn resync(&mut self, config: bool, changed: Option<Vec<PathBuf>>) {
         if self.refused.is_some() {
             return;
         }
@@ -397,7 +412,7 @@ impl<'o> Server<'o> {
                     notes.push(e);
                 }
             }
-            ws.sync(&mut |n| notes.push(n));
+            ws.sync(changed.as_deref(), &mut |n| notes.push(n));
             let uris: Vec<(String, String)> = ws
                 .docs
                 .iter()

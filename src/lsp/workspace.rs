@@ -117,8 +117,9 @@ impl Workspace {
     }
 
     /// Brings the index up to date with the notes (opening it the first
-    /// time) and re-derives every answer. Problems are handed to `note`.
-    pub fn sync(&mut self, note: &mut dyn FnMut(String)) {
+    /// time) and re-derives every answer. `changed`: the only paths that
+    /// changed, when the client named them. Problems are handed to `note`.
+    pub fn sync(&mut self, changed: Option<&[PathBuf]>, note: &mut dyn FnMut(String)) {
         self.today = self
             .pinned_today
             .unwrap_or_else(|| chrono::Local::now().date_naive());
@@ -126,7 +127,7 @@ impl Workspace {
         let src = std::mem::take(&mut self.saved.src);
         let mut src = if src.index.is_some() || src.ledger.is_some() {
             let mut src = src;
-            src.resync(&self.root, &self.cfg, self.today, note);
+            src.resync(&self.root, &self.cfg, self.today, changed, note);
             src
         } else {
             Source::open(

@@ -568,7 +568,7 @@ impl Daemon {
     /// One batch: look again at what the events named, sync, answer.
     fn batch(&mut self, pending: Pending, watcher: &mut Watcher) {
         let started = Instant::now();
-        self.retry_at = None;
+        let retrying = self.retry_at.take().is_some();
         if pending.config {
             self.reload_config();
         }
@@ -595,8 +595,20 @@ impl Daemon {
             self.open_index();
         } else {
             let day = self.day();
-            self.src
-                .resync(&self.root, &self.cfg, day, &mut |m| tracing::warn!("{m}"));
+            // When the events named every note that changed, only those are
+            // looked at; anything else (a folder, the config, lost events, a
+            // retry after a sync that could not see everything) walks the
+            // whole tree.
+            let named: Vec<PathBuf> = pending.notes.iter().cloned().collect();
+            let only_notes = !(pending.folders || pending.full || pending.config || retrying)
+                && !named.is_empty();
+            self.src.resync(
+                &self.root,
+                &self.cfg,
+                day,
+                only_notes.then_some(named.as_slice()),
+                &mut |m| tracing::warn!("{m}"),
+            );
         }
         self.index_id = file_id(&self.index_path);
         self.after_sync(
@@ -671,7 +683,14 @@ impl Daemon {
         }
         let head = paths.map_or_else(
             || "start:".to_string(),
-            |n| format!("batch: {n} path(s) named,"),
+            |n| {
+                let how = if st.scoped {
+                    "only they looked at"
+                } else {
+                    "the tree walked"
+                };
+                format!("batch: {n} path(s) named ({how}),")
+            },
         );
         tracing::info!(
             "{head} {} note(s) changed ({} parsed, {} removed, {} seen) in {} ms{what}{}",

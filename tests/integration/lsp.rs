@@ -534,11 +534,41 @@ fn lsp_picks_up_saved_and_outside_changes_through_the_index_sync() {
     );
     let after = labels(&mut c);
     assert_eq!(after[0], "xiomara", "contacted today, so first: {after:?}");
-    // A save runs the same sync.
-    vault.write("journal/2026-11-23.md", "- coffee with @yolanda #got\n");
+    // A save runs the same sync, of the saved note alone (this client
+    // tells of changes on disk); removed, a note is forgotten.
+    vault.write(rel, vault.read(rel) + "\n- lunch with @yolanda #got\n");
     c.notify("textDocument/didSave", json!({"textDocument": {"uri": u}}));
-    let after = labels(&mut c);
-    assert!(after.contains(&"yolanda".to_string()) && !after.contains(&"xiomara".to_string()));
+    assert!(labels(&mut c).contains(&"yolanda".to_string()));
+    std::fs::remove_file(vault.path("journal/2026-11-23.md")).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&vault, "journal/2026-11-23.md"), "type": 3}]}),
+    );
+    assert!(!labels(&mut c).contains(&"xiomara".to_string()));
+    assert_eq!(c.finish(), 0);
+}
+
+#[test]
+fn lsp_without_watched_files_a_save_finds_changes_made_outside_the_editor() {
+    let vault = Vault::fixture("vault");
+    let mut c = Client::start(&vault);
+    c.initialize(json!({}));
+    let u = uri(&vault, "log.md");
+    let text = vault.read("log.md") + "\n- @\n";
+    c.open(&u, &text);
+    let n = text.lines().count() - 1;
+    let has = |c: &mut Client, who: &str| -> bool {
+        let r = c.result("textDocument/completion", pos_params(&u, n, 3));
+        r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["label"] == who)
+    };
+    assert!(!has(&mut c, "xiomara"));
+    vault.write("journal/2026-11-23.md", "- coffee with @xiomara #got\n");
+    c.notify("textDocument/didSave", json!({"textDocument": {"uri": u}}));
+    assert!(has(&mut c, "xiomara"));
     assert_eq!(c.finish(), 0);
 }
 

@@ -726,6 +726,35 @@ fn files_and_folders_created_deleted_and_renamed_are_followed() {
 }
 
 #[test]
+fn a_note_event_is_synced_by_its_path_alone_and_a_folder_event_walks() {
+    // Issue #13: where the OS names the paths, only they are stat'ed. The
+    // answers are those of a full walk either way (the differential tests
+    // compare every change kind); this holds the daemon to the cheap path.
+    let v = vault_with_report(&[("a.md", &asked("alice")), ("sub/b.md", &asked("bob"))]);
+    let mut d = Daemon::start(&v, &[]);
+    wait_report(&v, "| @bob |");
+    let n = d.batches();
+    v.write("sub/b.md", asked("bella"));
+    wait_report_is(&v, &["| @bella |"], &["| @bob |"]);
+    d.wait_log("batch:", n + 1);
+    d.wait_log("(only they looked at)", 1);
+    fs::remove_file(v.path("a.md")).unwrap();
+    wait_report_is(&v, &["| @bella |"], &["| @alice |"]);
+    // A new folder is walked (and watched).
+    v.write("new/c.md", asked("carol"));
+    wait_report(&v, "| @carol |");
+    d.wait_log("(the tree walked)", 1);
+    fs::remove_file(v.path("sub/b.md")).unwrap();
+    wait_report_is(&v, &["| @carol |"], &["| @bella |"]);
+    stop(&mut d);
+    d.assert_clean_log();
+    // What it published from its scoped syncs is what a fresh index says.
+    let fresh = v.home().join("fresh.sqlite");
+    let rebuilt = answers(&v, &["--index", fresh.to_str().unwrap()]);
+    assert_eq!(report(&v), rebuilt[0]);
+}
+
+#[test]
 fn a_burst_of_500_notes_is_all_indexed() {
     let v = vault_with_report(&[("old/a.md", &asked("alice"))]);
     let mut d = Daemon::start(&v, &[]);
