@@ -600,8 +600,11 @@ impl Daemon {
             // retry after a sync that could not see everything) walks the
             // whole tree.
             let named: Vec<PathBuf> = pending.notes.iter().cloned().collect();
-            let only_notes = !(pending.folders || pending.full || pending.config || retrying)
-                && !named.is_empty();
+            let only_notes = !(pending.folders
+                || pending.full
+                || pending.config
+                || retrying
+                || named.is_empty());
             self.src.resync(
                 &self.root,
                 &self.cfg,
