@@ -46,6 +46,9 @@ pub struct Source {
     /// index was synced by one: a sync that only looks at the paths the OS
     /// named keeps them.
     walked: Option<Vec<Diagnostic>>,
+    /// A one-shot command's source: what it loaded is left to the OS to
+    /// free at exit ([`Source::for_one_answer`]).
+    one_shot: bool,
     pub stats: SyncStats,
     /// The last sync could not see everything (a folder vanished or could
     /// not be read, a file went away between walk and read): try again.
@@ -120,6 +123,14 @@ impl Source {
                 None
             }
         }
+    }
+
+    /// Marks this source as a one-shot command's: dropping it closes the
+    /// index but does not free what was loaded, one allocation at a time,
+    /// just before the process exits and the OS takes it all back (a
+    /// ledger and every note's facts are many small allocations).
+    pub fn for_one_answer(&mut self) {
+        self.one_shot = true;
     }
 
     /// Forgets what was loaded (the daemon keeps little between batches).
@@ -452,5 +463,15 @@ impl Source {
     /// Where the index is, for messages.
     pub fn location(&self) -> Option<PathBuf> {
         self.index.as_ref().map(|i| i.path.clone())
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        if self.one_shot {
+            std::mem::forget(self.ledger.take());
+            std::mem::forget(self.notes.take());
+            std::mem::forget(self.vault.take());
+        }
     }
 }

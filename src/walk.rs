@@ -289,6 +289,9 @@ fn folder_id(_: &std::fs::Metadata) -> (u64, u64) {
     (0, 0)
 }
 
+/// A folder with at least this many notes has them stat'ed in parallel.
+const PARALLEL_STATS: usize = 256;
+
 /// Walks the folder `dir` (`rel` below the root; `ancestors` are the
 /// folders above it, for loop detection) and, in parallel, its subfolders.
 /// `stat`: stat each note (what change detection needs; the daemon's list
@@ -317,6 +320,8 @@ fn walk_folder(
         }
     };
     let mut subfolders: Vec<Subfolder> = Vec::new();
+    // Notes still to stat, with their relative paths.
+    let mut unstated: Vec<(std::fs::DirEntry, String)> = Vec::new();
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -389,16 +394,30 @@ fn walk_folder(
             found.diagnostics.push(special(&child_rel));
             continue;
         }
-        let stat = match meta {
-            _ if !stat => None,
-            Some(m) => Some(Stat::of(&m)),
-            None => entry.metadata().ok().map(|m| Stat::of(&m)),
-        };
-        found.files.push(NoteFile {
-            rel: child_rel,
-            abs: path,
-            stat,
-        });
+        match meta {
+            Some(m) if stat => found.files.push(NoteFile {
+                rel: child_rel,
+                abs: path,
+                stat: Some(Stat::of(&m)),
+            }),
+            _ => unstated.push((entry, child_rel)),
+        }
+    }
+    // The stats every run needs, in parallel in a big folder (each is an
+    // `fstatat` relative to the open folder).
+    let of = |(entry, rel): (std::fs::DirEntry, String)| NoteFile {
+        stat: if stat {
+            entry.metadata().ok().map(|m| Stat::of(&m))
+        } else {
+            None
+        },
+        abs: entry.path(),
+        rel,
+    };
+    if stat && unstated.len() >= PARALLEL_STATS {
+        found.files.par_extend(unstated.into_par_iter().map(of));
+    } else {
+        found.files.extend(unstated.into_iter().map(of));
     }
     let below = subfolders
         .into_par_iter()
