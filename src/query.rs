@@ -327,46 +327,69 @@ impl<'l> Answers<'l> {
         self.tasks(true)
     }
 
+    /// The open tasks with someone opened on or after `since` (or
+    /// undated), in file and line order, and how many were opened before:
+    /// only the listed ones are copied out of the ledger.
+    pub fn commitments_since(&self, since: NaiveDate) -> (Vec<Commitment>, usize) {
+        let mut older = 0;
+        let listed = self
+            .ledger
+            .tasks
+            .iter()
+            .filter(|t| !t.waiting)
+            .filter(|t| {
+                let listed = t.date.is_none_or(|d| d >= since);
+                older += usize::from(!listed);
+                listed
+            })
+            .map(|t| self.commitment(t))
+            .collect();
+        (listed, older)
+    }
+
     fn tasks(&self, waiting: bool) -> Vec<Commitment> {
         self.ledger
             .tasks
             .iter()
             .filter(|t| t.waiting == waiting)
-            .map(|t| Commitment {
-                people: t.people.clone(),
-                due: t.due,
-                date: t.date,
-                age_days: t.date.map(|d| days_between(d, self.today)),
-                text: t.text.clone(),
-                file: t.file.clone(),
-                line: t.line,
-            })
+            .map(|t| self.commitment(t))
             .collect()
+    }
+
+    fn commitment(&self, t: &crate::ledger::OpenTask) -> Commitment {
+        Commitment {
+            people: t.people.clone(),
+            due: t.due,
+            date: t.date,
+            age_days: t.date.map(|d| days_between(d, self.today)),
+            text: t.text.clone(),
+            file: t.file.clone(),
+            line: t.line,
+        }
     }
 
     /// Every dated reminder, in SPEC §7 order (due, kind, file, line, handle).
     pub fn reminders(&self) -> Vec<Reminder> {
         let today = self.today;
-        let tasks = self
-            .commitments()
-            .into_iter()
-            .map(|c| (ReminderKind::Commitment, c));
-        let waiting = self
-            .waiting()
-            .into_iter()
-            .map(|c| (ReminderKind::Waiting, c));
-        let mut out: Vec<Reminder> = tasks
-            .chain(waiting)
-            .filter_map(|(kind, c)| {
-                let due = c.due?;
+        // Only the tasks with a due date are copied out of the ledger.
+        let mut out: Vec<Reminder> = self
+            .ledger
+            .tasks
+            .iter()
+            .filter_map(|t| {
+                let due = t.due?;
                 Some(Reminder {
-                    kind,
-                    people: c.people,
+                    kind: if t.waiting {
+                        ReminderKind::Waiting
+                    } else {
+                        ReminderKind::Commitment
+                    },
+                    people: t.people.clone(),
                     due,
                     overdue_days: days_between(due, today),
-                    text: c.text,
-                    file: Some(c.file),
-                    line: Some(c.line),
+                    text: t.text.clone(),
+                    file: Some(t.file.clone()),
+                    line: Some(t.line),
                     last: None,
                 })
             })

@@ -293,22 +293,19 @@ fn open_commitments(s: &mut String, a: &Answers<'_>, base: &str) {
         .active_window
         .before(a.today)
         .unwrap_or(NaiveDate::MIN);
-    let (mut open, old): (Vec<Commitment>, Vec<Commitment>) = a
-        .commitments()
-        .into_iter()
-        .partition(|c| c.date.is_none_or(|d| d >= since));
-    if open.is_empty() && old.is_empty() {
+    let (mut open, old) = a.commitments_since(since);
+    if open.is_empty() && old == 0 {
         let _ = writeln!(s, "No open commitments.");
     }
     by_urgency(&mut open);
     push_limited(s, &open, a.cfg.report_limit, false, |s, c| {
         push_commitment(s, base, c);
     });
-    if !old.is_empty() {
+    if old > 0 {
         let _ = writeln!(
             s,
             "- {} more opened before {} (older than `active_window`, {}), counted, not listed: {ALL_ROWS}",
-            old.len(),
+            old,
             iso(since),
             a.cfg.active_window
         );
