@@ -642,8 +642,9 @@ pub fn load_ledger(conn: &Connection, cfg: &Config) -> rusqlite::Result<Option<L
 /// Verifies every checksum the index holds (`relnotes index --check`):
 /// the meta table, every note's facts, every page, every chunk of the
 /// ledger, every warning, every note's blob of `who`'s evidence (and
-/// FTS5's own integrity check, and its tokens against the blobs); and that the public tables are what the ledger
-/// makes of them. Returns how many rows were verified.
+/// FTS5's integrity check, and its tokens against the blobs); and that
+/// the public tables are what the ledger makes of them. Returns how many
+/// rows were verified.
 pub fn verify(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
     if !super::meta_intact(conn)? {
         return Err(store::damaged(codec::CodecError("meta checksum mismatch")));
