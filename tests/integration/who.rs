@@ -275,7 +275,7 @@ fn index_check_verifies_entries_and_the_full_text_index() {
     let damages = [
         "UPDATE search SET data = CAST(substr(data, 1, 4) || (CASE WHEN substr(data, 5, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(data, 6) AS BLOB)
          WHERE file_id = (SELECT max(file_id) FROM search)",
-        "UPDATE search SET file_id = (SELECT max(id) + 1 FROM files) WHERE file_id = (SELECT min(file_id) FROM search)",
+        "PRAGMA foreign_keys = OFF; UPDATE search SET file_id = (SELECT max(id) + 1 FROM files) WHERE file_id = (SELECT min(file_id) FROM search)",
         "INSERT INTO search_words (rowid, words) VALUES (999999, 'rust')",
         "DELETE FROM search_words WHERE rowid = (SELECT min(file_id) FROM search)",
     ];
