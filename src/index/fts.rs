@@ -282,6 +282,7 @@ pub fn write(
     fresh: &[Pending],
     all: bool,
 ) -> rusqlite::Result<()> {
+    let lap = crate::lap::Lap::new();
     let pages = store::load_pages(tx)?;
     let claims = store::claims(&pages, cfg);
     let r = Resolver::new(&claims, l.at_keys());
@@ -289,17 +290,24 @@ pub fn write(
         let skip: rustc_hash::FxHashSet<i64> = fresh.iter().map(|p| p.file_id).collect();
         resolve_stored(tx, &r, &skip)?;
     }
+    lap.done("who: resolve the stored notes");
     let made: Vec<Option<(Vec<u8>, String)>> = fresh.par_iter().map(|p| p.made(&r)).collect();
-    let mut gone = tx.prepare_cached("DELETE FROM search WHERE file_id = ?1")?;
+    lap.done("who: resolve and encode the new notes");
+    // Every old row first: a statement that may delete through the
+    // trigger makes FTS5 flush what it holds in memory to disk, and one
+    // between each insert would leave thousands of tiny segments to merge.
+    for p in fresh {
+        forget(tx, p.file_id)?;
+    }
     let mut put = tx.prepare_cached("INSERT INTO search (file_id, data) VALUES (?1, ?2)")?;
     let mut words = tx.prepare_cached("INSERT INTO search_words (rowid, words) VALUES (?1, ?2)")?;
     for (p, m) in fresh.iter().zip(made) {
-        gone.execute([p.file_id])?;
         if let Some((blob, tokens)) = m {
             put.execute(params![p.file_id, blob])?;
             words.execute(params![p.file_id, tokens])?;
         }
     }
+    lap.done("who: write the new notes");
     Ok(())
 }
 
