@@ -84,11 +84,41 @@ impl Terms {
     /// Whether an entry's words and tags (as [`words::SearchEntry`] holds
     /// them) match every term: the plain scan's test.
     pub fn matches(&self, entry_words: &str, tags: &str) -> bool {
-        let tokens: Vec<&str> = entry_words.split(' ').collect();
+        self.matches_bytes(entry_words.as_bytes(), tags.as_bytes())
+    }
+
+    /// [`Terms::matches`] on the bytes of the words and tags (UTF-8 both,
+    /// so equal bytes are equal words): the index matches rows with it
+    /// without checking the UTF-8 of those that do not match.
+    pub fn matches_bytes(&self, entry_words: &[u8], tags: &[u8]) -> bool {
         self.terms.iter().all(|t| match t {
-            Term::Tag(tag) => tags.split(' ').any(|x| x == tag),
-            Term::Words(w) => tokens.windows(w.len()).any(|win| win == w.as_slice()),
+            Term::Tag(tag) => tags.split(|&b| b == b' ').any(|x| x == tag.as_bytes()),
+            Term::Words(w) => phrase_in(entry_words, w),
         })
+    }
+}
+
+/// Whether the words of `phrase` stand in `words` (space-separated
+/// tokens) one after the other.
+fn phrase_in(words: &[u8], phrase: &[String]) -> bool {
+    let mut from = words.split(|&b| b == b' ');
+    loop {
+        let mut rest = from.clone();
+        let mut all = true;
+        for w in phrase {
+            match rest.next() {
+                Some(t) if t == w.as_bytes() => {}
+                Some(_) => {
+                    all = false;
+                    break;
+                }
+                None => return false,
+            }
+        }
+        if all {
+            return true;
+        }
+        from.next();
     }
 }
 

@@ -111,8 +111,16 @@ impl Writer {
         self.buf.push(v as u8);
     }
     pub(super) fn s(&mut self, s: &str) {
-        self.u(s.len() as u64);
-        self.buf.extend_from_slice(s.as_bytes());
+        self.raw(s.as_bytes());
+    }
+    /// Bytes, length first.
+    pub(super) fn raw(&mut self, b: &[u8]) {
+        self.u(b.len() as u64);
+        self.buf.extend_from_slice(b);
+    }
+    /// The payload so far (unsealed).
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        &self.buf
     }
     pub(super) fn opt_s(&mut self, s: Option<&str>) {
         match s {
@@ -180,6 +188,13 @@ impl<'a> Reader<'a> {
         let (s, rest) = self.b.split_at(n);
         self.b = rest;
         std::str::from_utf8(s).map_err(|_| CodecError("bad UTF-8"))
+    }
+    /// Bytes written by `Writer::raw`, borrowed and unchecked.
+    pub(super) fn raw(&mut self) -> Result<&'a [u8]> {
+        let n = self.len()?;
+        let (s, rest) = self.b.split_at(n);
+        self.b = rest;
+        Ok(s)
     }
     /// A string, borrowed from the payload.
     pub(super) fn str(&mut self) -> Result<&'a str> {

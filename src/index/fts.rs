@@ -97,6 +97,9 @@ struct Blob<'a> {
 }
 
 impl Blob<'_> {
+    /// The blob. Each row holds what a question matches first (words and
+    /// tags), then the rest with its length, so a row that does not match
+    /// is stepped over unread.
     fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
         w.u(self.file_id as u64);
@@ -105,59 +108,43 @@ impl Blob<'_> {
         for r in &self.rows {
             w.u(r.line.map_or(0, |l| u64::from(l) + 1));
             w.date(r.date);
-            w.opt_s(r.text);
             w.s(r.words);
             w.s(r.tags);
-            w.u(r.keys.len() as u64);
+            let mut rest = Writer::new();
+            rest.opt_s(r.text);
+            rest.u(r.keys.len() as u64);
             for (k, link) in &r.keys {
-                w.s(k);
-                w.u(u64::from(*link));
+                rest.s(k);
+                rest.u(u64::from(*link));
             }
-            w.u(r.people.len() as u64);
+            rest.u(r.people.len() as u64);
             for p in &r.people {
-                w.s(p);
+                rest.s(p);
             }
+            w.raw(rest.as_bytes());
         }
         w.finish()
     }
 
     /// Decodes an unsealed payload.
     fn decode(payload: &[u8]) -> Result<Blob<'_>, CodecError> {
-        let mut r = Reader::new(payload);
-        let file_id = i64::try_from(r.u()?).map_err(|_| CodecError("file id out of range"))?;
-        let owner = opt_str(&mut r)?;
-        let n = r.len()?;
-        let mut rows = Vec::with_capacity(n);
-        for _ in 0..n {
-            let line = match r.u()? {
-                0 => None,
-                l => Some(u32::try_from(l - 1).map_err(|_| CodecError("line out of range"))?),
-            };
-            let date = r.date()?;
-            let text = opt_str(&mut r)?;
-            let words = r.str()?;
-            let tags = r.str()?;
-            let nk = r.len()?;
-            let mut keys = Vec::with_capacity(nk);
-            for _ in 0..nk {
-                keys.push((r.str()?, r.u()? != 0));
-            }
-            let np = r.len()?;
-            let mut people = Vec::with_capacity(np);
-            for _ in 0..np {
-                people.push(r.str()?);
-            }
-            rows.push(Row {
-                line,
-                date,
-                text,
-                words,
-                tags,
-                keys,
-                people,
-            });
-        }
-        r.done()?;
+        let (file_id, owner, heads) = heads(payload)?;
+        let utf8 = |b| std::str::from_utf8(b).map_err(|_| CodecError("bad UTF-8"));
+        let rows = heads
+            .into_iter()
+            .map(|h| {
+                let (text, keys, people) = h.rest()?;
+                Ok(Row {
+                    line: h.line,
+                    date: h.date,
+                    text,
+                    words: utf8(h.words)?,
+                    tags: utf8(h.tags)?,
+                    keys,
+                    people,
+                })
+            })
+            .collect::<Result<_, CodecError>>()?;
         Ok(Blob {
             file_id,
             owner,
@@ -194,6 +181,63 @@ impl Blob<'_> {
         out.pop();
         out
     }
+}
+
+/// A row as a question first reads it: what it is matched on, as bytes
+/// (UTF-8 checked only when it matches), and the rest unread.
+struct Head<'a> {
+    line: Option<u32>,
+    date: Option<NaiveDate>,
+    words: &'a [u8],
+    tags: &'a [u8],
+    rest: &'a [u8],
+}
+
+/// The rest of a row: text, mention keys, people.
+type Rest<'a> = (Option<&'a str>, Vec<(&'a str, bool)>, Vec<&'a str>);
+
+impl<'a> Head<'a> {
+    fn rest(&self) -> Result<Rest<'a>, CodecError> {
+        let mut r = Reader::new(self.rest);
+        let text = opt_str(&mut r)?;
+        let nk = r.len()?;
+        let mut keys = Vec::with_capacity(nk);
+        for _ in 0..nk {
+            keys.push((r.str()?, r.u()? != 0));
+        }
+        let np = r.len()?;
+        let mut people = Vec::with_capacity(np);
+        for _ in 0..np {
+            people.push(r.str()?);
+        }
+        r.done()?;
+        Ok((text, keys, people))
+    }
+}
+
+/// An unsealed payload's file id, owner and rows, each read only as far
+/// as its head.
+fn heads(payload: &[u8]) -> Result<(i64, Option<&str>, Vec<Head<'_>>), CodecError> {
+    let mut r = Reader::new(payload);
+    let file_id = i64::try_from(r.u()?).map_err(|_| CodecError("file id out of range"))?;
+    let owner = opt_str(&mut r)?;
+    let n = r.len()?;
+    let mut rows = Vec::with_capacity(n);
+    for _ in 0..n {
+        let line = match r.u()? {
+            0 => None,
+            l => Some(u32::try_from(l - 1).map_err(|_| CodecError("line out of range"))?),
+        };
+        rows.push(Head {
+            line,
+            date: r.date()?,
+            words: r.raw()?,
+            tags: r.raw()?,
+            rest: r.raw()?,
+        });
+    }
+    r.done()?;
+    Ok((file_id, owner, rows))
 }
 
 /// An optional string (as `Writer::opt_s` writes it), borrowed.
@@ -427,21 +471,22 @@ pub fn find(conn: &Connection, terms: &Terms) -> rusqlite::Result<Found> {
             .as_blob_or_null()?
             .ok_or_else(|| store::damaged(CodecError("a full-text row without its note")))?;
         let payload = codec::unseal(data).map_err(store::damaged)?;
-        let b = Blob::decode(&payload).map_err(store::damaged)?;
-        if b.file_id != id {
+        let (file_id, _, rows) = heads(&payload).map_err(store::damaged)?;
+        if file_id != id {
             return Err(store::damaged(CodecError("blob of another note")));
         }
-        for r in b.rows.iter().filter(|r| terms.matches(r.words, r.tags)) {
+        for h in rows.iter().filter(|h| terms.matches_bytes(h.words, h.tags)) {
+            let (text, _, people) = h.rest().map_err(store::damaged)?;
             found.hits.push(Hit {
                 at: i64::try_from(found.places.len()).unwrap_or(i64::MAX),
-                people: r.people.iter().map(|p| (*p).to_string()).collect(),
-                date: r.date,
-                page: r.line.is_none(),
+                people: people.into_iter().map(str::to_string).collect(),
+                date: h.date,
+                page: h.line.is_none(),
             });
             found.places.push(Place {
                 file_id: id,
-                line: r.line,
-                text: r.text.map(str::to_string),
+                line: h.line,
+                text: text.map(str::to_string),
             });
         }
     }
