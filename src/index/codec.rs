@@ -118,6 +118,10 @@ impl Writer {
         self.u(b.len() as u64);
         self.buf.extend_from_slice(b);
     }
+    /// Empties it, keeping its buffer.
+    pub(super) fn clear(&mut self) {
+        self.buf.clear();
+    }
     /// The payload so far (unsealed).
     pub(super) fn as_bytes(&self) -> &[u8] {
         &self.buf

@@ -105,12 +105,13 @@ impl Blob<'_> {
         w.u(self.file_id as u64);
         w.opt_s(self.owner);
         w.u(self.rows.len() as u64);
+        let mut rest = Writer::new();
         for r in &self.rows {
             w.u(r.line.map_or(0, |l| u64::from(l) + 1));
             w.date(r.date);
             w.s(r.words);
             w.s(r.tags);
-            let mut rest = Writer::new();
+            rest.clear();
             rest.opt_s(r.text);
             rest.u(r.keys.len() as u64);
             for (k, link) in &r.keys {
@@ -154,31 +155,30 @@ impl Blob<'_> {
 
     /// The FTS5 row: every distinct word and `#tag`, barriers left out.
     fn tokens(&self) -> String {
-        let mut words: Vec<&str> = Vec::new();
-        let mut tags: Vec<&str> = Vec::new();
+        // Each once, in the order first met: a hash set, not a sort (this
+        // runs over every word of every note in a cold index).
+        let mut seen: rustc_hash::FxHashSet<(bool, &str)> = rustc_hash::FxHashSet::default();
+        let mut out = String::new();
         for r in &self.rows {
-            words.extend(
-                r.words
-                    .split(' ')
-                    .filter(|w| !w.is_empty() && *w != BARRIER),
-            );
-            tags.extend(r.tags.split(' ').filter(|t| !t.is_empty()));
+            let words = r
+                .words
+                .split(' ')
+                .filter(|w| *w != BARRIER)
+                .map(|w| (false, w));
+            let tags = r.tags.split(' ').map(|t| (true, t));
+            for (tag, t) in words.chain(tags) {
+                if t.is_empty() || !seen.insert((tag, t)) {
+                    continue;
+                }
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                if tag {
+                    out.push('#');
+                }
+                out.push_str(t);
+            }
         }
-        words.sort_unstable();
-        words.dedup();
-        tags.sort_unstable();
-        tags.dedup();
-        let mut out = String::with_capacity(words.iter().chain(&tags).map(|w| w.len() + 2).sum());
-        for w in words {
-            out.push_str(w);
-            out.push(' ');
-        }
-        for t in tags {
-            out.push('#');
-            out.push_str(t);
-            out.push(' ');
-        }
-        out.pop();
         out
     }
 }
