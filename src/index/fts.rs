@@ -367,33 +367,39 @@ fn resolve_stored(
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .filter(|x| x.as_ref().map_or(true, |(id, _)| !skip.contains(id)))
         .collect::<rusqlite::Result<_>>()?;
-    let redone: Result<Vec<Option<(i64, Vec<u8>)>>, CodecError> = stored
+    let redone: Vec<Option<Vec<u8>>> = stored
         .par_iter()
-        .map(|(id, data)| {
-            let payload = codec::unseal(data)?;
-            let mut b = Blob::decode(&payload)?;
-            if b.file_id != *id {
-                return Err(CodecError("blob of another note"));
-            }
-            let mentions: Vec<Vec<Mention>> =
-                b.rows.iter().map(|row| mentions(&row.keys)).collect();
-            let mut changed = false;
-            for (row, ms) in b.rows.iter_mut().zip(&mentions) {
-                if row.line.is_none() {
-                    continue;
-                }
-                let people = people_of(ms, b.owner, r);
-                changed |= people != row.people;
-                row.people = people;
-            }
-            Ok(changed.then(|| (*id, b.encode())))
-        })
-        .collect();
+        .map(|(id, data)| re_resolved(*id, data, r))
+        .collect::<Result<_, _>>()
+        .map_err(store::damaged)?;
     let mut set = tx.prepare_cached("UPDATE search SET data = ?2 WHERE file_id = ?1")?;
-    for (id, data) in redone.map_err(store::damaged)?.into_iter().flatten() {
-        set.execute(params![id, data])?;
+    for ((id, _), data) in stored.iter().zip(redone) {
+        if let Some(data) = data {
+            set.execute(params![id, data])?;
+        }
     }
     Ok(())
+}
+
+/// Note `id`'s blob `data` with its people resolved again by `r`; `None`
+/// when none changed.
+fn re_resolved(id: i64, data: &[u8], r: &Resolver<'_>) -> Result<Option<Vec<u8>>, CodecError> {
+    let payload = codec::unseal(data)?;
+    let mut b = Blob::decode(&payload)?;
+    if b.file_id != id {
+        return Err(CodecError("blob of another note"));
+    }
+    let mentions: Vec<Vec<Mention>> = b.rows.iter().map(|row| mentions(&row.keys)).collect();
+    let mut changed = false;
+    for (row, ms) in b.rows.iter_mut().zip(&mentions) {
+        if row.line.is_none() {
+            continue;
+        }
+        let people = people_of(ms, b.owner, r);
+        changed |= people != row.people;
+        row.people = people;
+    }
+    Ok(changed.then(|| b.encode()))
 }
 
 /// Mention keys as the resolver reads them.
