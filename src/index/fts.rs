@@ -9,10 +9,11 @@
 //!
 //! A question is answered in two steps: FTS5 finds the notes holding every
 //! word of every term and every `#tag` (a superset of the answer), and each
-//! such note's entries are matched exactly with [`Terms::matches`], the
-//! plain scan's own test, so the index and the scan agree by construction
-//! (a phrase whose words stand in different entries of a note is found by
-//! FTS5, and dropped by the match).
+//! such note's entries are matched exactly with [`Terms::matches_bytes`],
+//! the plain scan's own test (on bytes, so a row that does not match is
+//! never copied or checked for UTF-8), so the index and the scan agree by
+//! construction (a phrase whose words stand in different entries of a
+//! note is found by FTS5, and dropped by the match).
 //!
 //! Words are split by relnotes, not by SQLite: the parser stores each
 //! entry's UAX #29 words, NFC and lower case (`words::entry_words`).
