@@ -81,35 +81,51 @@ impl Terms {
         })
     }
 
-    /// The FTS5 query: every term, ANDed, each a quoted phrase in its
-    /// column (`words` or `tags`).
-    pub fn fts_query(&self) -> String {
-        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-        self.terms
-            .iter()
-            .map(|t| match t {
-                Term::Tag(tag) => format!("tags : {}", quote(tag)),
-                Term::Words(w) => format!("words : {}", quote(&w.join(" "))),
-            })
-            .collect::<Vec<_>>()
-            .join(" AND ")
-    }
-
     /// Whether an entry's words and tags (as [`words::SearchEntry`] holds
     /// them) match every term: the plain scan's test.
     pub fn matches(&self, entry_words: &str, tags: &str) -> bool {
-        let tokens: Vec<&str> = entry_words.split(' ').collect();
+        self.matches_bytes(entry_words.as_bytes(), tags.as_bytes())
+    }
+
+    /// [`Terms::matches`] on the bytes of the words and tags (UTF-8 both,
+    /// so equal bytes are equal words): the index matches rows with it
+    /// without checking the UTF-8 of those that do not match.
+    pub fn matches_bytes(&self, entry_words: &[u8], tags: &[u8]) -> bool {
         self.terms.iter().all(|t| match t {
-            Term::Tag(tag) => tags.split(' ').any(|x| x == tag),
-            Term::Words(w) => tokens.windows(w.len()).any(|win| win == w.as_slice()),
+            Term::Tag(tag) => tags.split(|&b| b == b' ').any(|x| x == tag.as_bytes()),
+            Term::Words(w) => phrase_in(entry_words, w),
         })
+    }
+}
+
+/// Whether the words of `phrase` stand in `words` (space-separated
+/// tokens) one after the other.
+fn phrase_in(words: &[u8], phrase: &[String]) -> bool {
+    let mut from = words.split(|&b| b == b' ');
+    loop {
+        let mut rest = from.clone();
+        let mut all = true;
+        for w in phrase {
+            match rest.next() {
+                Some(t) if t == w.as_bytes() => {}
+                Some(_) => {
+                    all = false;
+                    break;
+                }
+                None => return false,
+            }
+        }
+        if all {
+            return true;
+        }
+        from.next();
     }
 }
 
 /// An entry (or a person page's front matter) that matched: whom it is
 /// evidence for and its date, which is all a score needs. `at` says where
-/// the rest of it is (a row id, or an index): only the evidence of the
-/// people in the answer is ever read.
+/// the rest of it is (an index into what the scan or the index found with
+/// it): only the evidence of the people in the answer is made whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     pub at: i64,
@@ -316,16 +332,15 @@ pub fn rows<E>(
 
 /// The handles an entry is evidence for: those its mentions name, and the
 /// page's person (`owner`), sorted and unique.
-pub fn people_of<'m>(
-    mentions: impl IntoIterator<Item = &'m Mention>,
-    owner: Option<&str>,
-    r: &Resolver<'_>,
-) -> Vec<String> {
-    let mut people: Vec<String> = mentions
+pub fn people_of<'a>(
+    mentions: impl IntoIterator<Item = &'a Mention>,
+    owner: Option<&'a str>,
+    r: &'a Resolver<'_>,
+) -> Vec<&'a str> {
+    let mut people: Vec<&str> = mentions
         .into_iter()
         .filter_map(|m| r.resolve(m))
         .chain(owner)
-        .map(str::to_string)
         .collect();
     people.sort_unstable();
     people.dedup();
@@ -398,7 +413,8 @@ pub fn scan(
                     file: n.path.clone(),
                     line: Some(e.line),
                 };
-                push(people_of(&e.mentions, owner, &r), ev);
+                let people = people_of(&e.mentions, owner, &r);
+                push(people.into_iter().map(str::to_string).collect(), ev);
             }
         }
         if let (Some(owner), Some((words, tags))) = (owner, &s.page) {
@@ -427,11 +443,11 @@ fn from_index(
     shown: Option<usize>,
 ) -> rusqlite::Result<Vec<WhoRow>> {
     let lap = crate::lap::Lap::new();
-    let hits = fts::hits(&idx.conn, &terms.fts_query())?;
-    lap.done("who: full-text query");
-    let ranked = rank(&hits, today, circle, limit, |h| info_from(answers, h));
+    let found = fts::find(&idx.conn, terms)?;
+    lap.done("who: full-text query and exact match");
+    let ranked = rank(&found.hits, today, circle, limit, |h| info_from(answers, h));
     lap.done("who: rank");
-    let rows = rows(ranked, &hits, shown, |h| fts::evidence(&idx.conn, h));
+    let rows = rows(ranked, &found.hits, shown, |h| found.evidence(&idx.conn, h));
     lap.done("who: read the evidence");
     rows
 }

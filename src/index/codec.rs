@@ -89,31 +89,44 @@ pub struct CodecError(pub(crate) &'static str);
 
 type Result<T> = std::result::Result<T, CodecError>;
 
+/// Builds a payload (`super::fts` writes its blobs with it too).
 #[derive(Default)]
-struct Writer {
+pub(super) struct Writer {
     buf: Vec<u8>,
 }
 
 impl Writer {
-    fn new() -> Writer {
+    pub(super) fn new() -> Writer {
         Writer { buf: Vec::new() }
     }
     /// The blob: sealed in checksummed chunks.
-    fn finish(self) -> Vec<u8> {
+    pub(super) fn finish(self) -> Vec<u8> {
         seal(&self.buf)
     }
-    fn u(&mut self, mut v: u64) {
+    pub(super) fn u(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.buf.push((v as u8) | 0x80);
             v >>= 7;
         }
         self.buf.push(v as u8);
     }
-    fn s(&mut self, s: &str) {
-        self.u(s.len() as u64);
-        self.buf.extend_from_slice(s.as_bytes());
+    pub(super) fn s(&mut self, s: &str) {
+        self.raw(s.as_bytes());
     }
-    fn opt_s(&mut self, s: Option<&str>) {
+    /// Bytes, length first.
+    pub(super) fn raw(&mut self, b: &[u8]) {
+        self.u(b.len() as u64);
+        self.buf.extend_from_slice(b);
+    }
+    /// Empties it, keeping its buffer.
+    pub(super) fn clear(&mut self) {
+        self.buf.clear();
+    }
+    /// The payload so far (unsealed).
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+    pub(super) fn opt_s(&mut self, s: Option<&str>) {
         match s {
             None => self.u(0),
             Some(s) => {
@@ -122,14 +135,14 @@ impl Writer {
             }
         }
     }
-    fn strs(&mut self, v: &[String]) {
+    pub(super) fn strs(&mut self, v: &[String]) {
         self.u(v.len() as u64);
         for s in v {
             self.s(s);
         }
     }
     /// 0 is none; else the zigzagged day number plus one.
-    fn date(&mut self, d: Option<NaiveDate>) {
+    pub(super) fn date(&mut self, d: Option<NaiveDate>) {
         match d {
             None => self.u(0),
             Some(d) => {
@@ -140,16 +153,17 @@ impl Writer {
     }
 }
 
-struct Reader<'a> {
+/// Reads a payload back.
+pub(super) struct Reader<'a> {
     b: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
     /// Reads an unsealed payload.
-    fn new(b: &'a [u8]) -> Reader<'a> {
+    pub(super) fn new(b: &'a [u8]) -> Reader<'a> {
         Reader { b }
     }
-    fn u(&mut self) -> Result<u64> {
+    pub(super) fn u(&mut self) -> Result<u64> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let (&byte, rest) = self.b.split_first().ok_or(CodecError("truncated"))?;
@@ -161,17 +175,17 @@ impl<'a> Reader<'a> {
         }
         Err(CodecError("bad varint"))
     }
-    fn u32(&mut self) -> Result<u32> {
+    pub(super) fn u32(&mut self) -> Result<u32> {
         u32::try_from(self.u()?).map_err(|_| CodecError("number out of range"))
     }
-    fn len(&mut self) -> Result<usize> {
+    pub(super) fn len(&mut self) -> Result<usize> {
         let n = usize::try_from(self.u()?).map_err(|_| CodecError("length out of range"))?;
         if n > self.b.len() {
             return Err(CodecError("truncated"));
         }
         Ok(n)
     }
-    fn bytes(&mut self, n: usize) -> Result<&'a str> {
+    pub(super) fn bytes(&mut self, n: usize) -> Result<&'a str> {
         if n > self.b.len() {
             return Err(CodecError("truncated"));
         }
@@ -179,11 +193,23 @@ impl<'a> Reader<'a> {
         self.b = rest;
         std::str::from_utf8(s).map_err(|_| CodecError("bad UTF-8"))
     }
-    fn s(&mut self) -> Result<String> {
+    /// Bytes written by `Writer::raw`, borrowed and unchecked.
+    pub(super) fn raw(&mut self) -> Result<&'a [u8]> {
+        let n = self.len()?;
+        let (s, rest) = self.b.split_at(n);
+        self.b = rest;
+        Ok(s)
+    }
+    /// A string, borrowed from the payload.
+    pub(super) fn str(&mut self) -> Result<&'a str> {
+        let n = self.len()?;
+        self.bytes(n)
+    }
+    pub(super) fn s(&mut self) -> Result<String> {
         let n = self.len()?;
         self.bytes(n).map(str::to_string)
     }
-    fn opt_s(&mut self) -> Result<Option<String>> {
+    pub(super) fn opt_s(&mut self) -> Result<Option<String>> {
         match self.u()? {
             0 => Ok(None),
             n => {
@@ -192,11 +218,11 @@ impl<'a> Reader<'a> {
             }
         }
     }
-    fn strs(&mut self) -> Result<Vec<String>> {
+    pub(super) fn strs(&mut self) -> Result<Vec<String>> {
         let n = self.len()?;
         (0..n).map(|_| self.s()).collect()
     }
-    fn date(&mut self) -> Result<Option<NaiveDate>> {
+    pub(super) fn date(&mut self) -> Result<Option<NaiveDate>> {
         match self.u()? {
             0 => Ok(None),
             z => {
@@ -209,7 +235,7 @@ impl<'a> Reader<'a> {
             }
         }
     }
-    fn done(&self) -> Result<()> {
+    pub(super) fn done(&self) -> Result<()> {
         if self.b.is_empty() {
             Ok(())
         } else {

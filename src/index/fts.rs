@@ -1,397 +1,577 @@
-//! The full-text index `who` answers from (SPEC §12): one row in `entries`
-//! per entry that mentions someone or stands on a person page (and one per
-//! person page for its front matter values), and its words and tags in the
-//! SQLite FTS5 table `entry_words`, which shares its rowid.
+//! The full-text index `who` answers from (SPEC §12), one row per note
+//! that holds any evidence (an entry that mentions someone or stands on a
+//! person page, or a person page's front matter values): in `search`, the
+//! note's entries in relnotes' binary form (line, date, text, words, tags,
+//! mention keys and whom each is evidence for), sealed in checksummed
+//! chunks as every blob is, so every read is verified; in the FTS5 table
+//! `search_words` (rowid: the file id), the note's distinct words and its
+//! tags as `#tag` tokens, without positions (`detail=none`).
+//!
+//! A question is answered in two steps: FTS5 finds the notes holding every
+//! word of every term and every `#tag` (a superset of the answer), and each
+//! such note's entries are matched exactly with [`Terms::matches_bytes`],
+//! the plain scan's own test (on bytes, so a row that does not match is
+//! never copied or checked for UTF-8), so the index and the scan agree by
+//! construction (a phrase whose words stand in different entries of a
+//! note is found by FTS5, and dropped by the match).
 //!
 //! Words are split by relnotes, not by SQLite: the parser stores each
-//! entry's UAX #29 words, NFC and lower case, joined by spaces
-//! (`words::entry_words`). FTS5's `ascii` tokenizer, with the ASCII
-//! characters a word or tag may hold made token characters, then splits on
-//! the spaces only and leaves every word whole (`rust's` stays one token,
-//! so `rust` never matches it); non-ASCII characters are always token
-//! characters to it. The table is contentless (`content=''`): the words are
-//! kept only as the index, the text once, in `entries`.
+//! entry's UAX #29 words, NFC and lower case (`words::entry_words`).
+//! FTS5's `ascii` tokenizer, with the ASCII characters a word or tag may
+//! hold made token characters, splits the tokens on spaces only and leaves
+//! them whole (`rust's` stays one token, so `rust` never finds it); non-ASCII
+//! characters are always token characters to it. A word holding some other
+//! ASCII character (a Hebrew `"`) is split in two by it, in the note as in
+//! the question, which keeps the superset a superset. The table is
+//! contentless: the words are kept in the blob.
 //!
-//! Rows are written when their note is parsed, and go with it (a trigger
-//! deletes the words of a deleted row, and rows go with their file). Whom
-//! an entry is evidence for depends on other notes (who a wikilink names),
-//! so it is resolved after the ledger: new rows, or all of them when
-//! who-is-who changed.
-//!
-//! Every row of `entries` carries a checksum of its columns (`sum`, as the
-//! other tables' rows and chunks do), verified whenever the row is read: a
-//! flipped bit is a damaged index, rebuilt, never evidence. FTS5 keeps no
-//! checksum of its own; `relnotes index --check` runs its integrity check
-//! and holds its rows against `entries`.
+//! Whom an entry is evidence for depends on other notes (who a wikilink
+//! names), so blobs are written after the ledger, resolved against it; when
+//! who-is-who changed every stored blob is resolved again. A trigger
+//! deletes the FTS5 row of a blob that goes (and blobs go with their file).
+//! FTS5 keeps no checksum of its own: `relnotes index --check` runs its
+//! integrity check and holds its every token against the blobs.
 
-use rusqlite::types::ValueRef;
+use chrono::NaiveDate;
+use rayon::prelude::*;
 use rusqlite::{params, Connection};
 
+use super::codec::{self, CodecError, Reader, Writer};
 use super::store;
 use crate::config::Config;
 use crate::ledger::Ledger;
-use crate::model::Mention;
+use crate::model::{Mention, NoteFacts};
 use crate::resolve::Resolver;
-use crate::who::{people_of, Evidence, Hit};
-use crate::words::Searchable;
+use crate::who::{people_of, Evidence, Hit, Term, Terms};
+use crate::words::{Searchable, BARRIER};
 
 pub const CREATE: &str = r#"
--- `who`'s evidence: entries that mention someone or stand on a person
--- page; `line` NULL is the page's front matter. `keys` are the mention
--- keys as written (`@key` or `[key`, separated by U+001F); `people` the
--- handles they and the page's person (`owner`) name, one per line, NULL
--- until resolved. `sum`: relnotes' checksum of the row.
-CREATE TABLE entries (
-    id      INTEGER PRIMARY KEY,
-    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-    line    INTEGER,
-    date    TEXT,
-    text    TEXT,
-    keys    TEXT NOT NULL,
-    owner   TEXT,
-    people  TEXT,
-    sum     BLOB NOT NULL
+-- `who`'s evidence, one row per note that holds any: its entries (line,
+-- date, text, words, tags, mention keys, the handles each is evidence
+-- for) and a person page's front matter words, in relnotes' binary form
+-- (checksummed chunks).
+CREATE TABLE search (
+    file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    data    BLOB NOT NULL
 );
-CREATE INDEX entries_file ON entries (file_id);
-CREATE INDEX entries_unresolved ON entries (id) WHERE people IS NULL;
-CREATE VIRTUAL TABLE entry_words USING fts5(
-    words, tags, content = '', contentless_delete = 1,
-    tokenize = "ascii tokenchars '''.:,;_|/-'"
+-- Each such note's distinct words and `#tag`s (rowid: the file id).
+CREATE VIRTUAL TABLE search_words USING fts5(
+    words, content = '', contentless_delete = 1, detail = none,
+    tokenize = "ascii tokenchars '''.:,;_/-#'"
 );
-CREATE TRIGGER entries_gone AFTER DELETE ON entries BEGIN
-    DELETE FROM entry_words WHERE rowid = old.id;
+CREATE TRIGGER search_gone AFTER DELETE ON search BEGIN
+    DELETE FROM search_words WHERE rowid = old.file_id;
 END;
 "#;
 
-/// A row of `entries` but its id and checksum.
-struct Row<'r> {
-    file_id: i64,
-    line: Option<u32>,
-    date: Option<&'r str>,
-    text: Option<&'r str>,
-    keys: &'r str,
-    owner: Option<&'r str>,
-    people: Option<&'r str>,
+/// The ASCII characters, besides letters and digits, that the tokenizer
+/// keeps in a token (as `CREATE` names them).
+const TOKEN_CHARS: &[u8] = b"'.:,;_/-#";
+
+/// The tokens FTS5 makes of one of relnotes' words or `#tag`s: itself,
+/// unless it holds an ASCII character the tokenizer splits on.
+fn fts_tokens(word: &str) -> impl Iterator<Item = &str> {
+    word.split(|c: char| {
+        c.is_ascii() && !c.is_ascii_alphanumeric() && !TOKEN_CHARS.contains(&(c as u8))
+    })
+    .filter(|t| !t.is_empty())
 }
 
-impl Row<'_> {
-    /// The row's checksum: every column, each tagged and length-prefixed
-    /// (a NULL is not an empty text), BLAKE3 truncated as elsewhere.
-    fn sum(&self) -> [u8; 8] {
-        let mut h = blake3::Hasher::new();
-        h.update(&self.file_id.to_le_bytes());
-        h.update(&self.line.map_or(-1, i64::from).to_le_bytes());
-        for col in [
-            self.date,
-            self.text,
-            Some(self.keys),
-            self.owner,
-            self.people,
-        ] {
-            match col {
-                None => h.update(&[0]),
-                Some(t) => h
-                    .update(&[1])
-                    .update(&(t.len() as u64).to_le_bytes())
-                    .update(t.as_bytes()),
-            };
+/// One entry as the blob keeps it (`line` `None`: the page's front matter).
+struct Row<'a> {
+    line: Option<u32>,
+    date: Option<NaiveDate>,
+    text: Option<&'a str>,
+    words: &'a str,
+    tags: &'a str,
+    /// Mention keys as written: `(key, wikilink)`.
+    keys: Vec<(&'a str, bool)>,
+    /// Whom it is evidence for, sorted.
+    people: Vec<&'a str>,
+}
+
+/// A note's blob: its file id (checked against the row's key) and rows.
+struct Blob<'a> {
+    file_id: i64,
+    owner: Option<&'a str>,
+    rows: Vec<Row<'a>>,
+}
+
+impl Blob<'_> {
+    /// The blob. Each row holds what a question matches first (words and
+    /// tags), then the rest with its length, so a row that does not match
+    /// is stepped over unread.
+    fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.u(self.file_id as u64);
+        w.opt_s(self.owner);
+        w.u(self.rows.len() as u64);
+        let mut rest = Writer::new();
+        for r in &self.rows {
+            w.u(r.line.map_or(0, |l| u64::from(l) + 1));
+            w.date(r.date);
+            w.s(r.words);
+            w.s(r.tags);
+            rest.clear();
+            rest.opt_s(r.text);
+            rest.u(r.keys.len() as u64);
+            for (k, link) in &r.keys {
+                rest.s(k);
+                rest.u(u64::from(*link));
+            }
+            rest.u(r.people.len() as u64);
+            for p in &r.people {
+                rest.s(p);
+            }
+            w.raw(rest.as_bytes());
         }
-        let mut out = [0; 8];
-        out.copy_from_slice(&h.finalize().as_bytes()[..8]);
+        w.finish()
+    }
+
+    /// Decodes an unsealed payload.
+    fn decode(payload: &[u8]) -> Result<Blob<'_>, CodecError> {
+        let (file_id, owner, heads) = heads(payload)?;
+        let utf8 = |b| std::str::from_utf8(b).map_err(|_| CodecError("bad UTF-8"));
+        let rows = heads
+            .into_iter()
+            .map(|h| {
+                let (text, keys, people) = h.rest()?;
+                Ok(Row {
+                    line: h.line,
+                    date: h.date,
+                    text,
+                    words: utf8(h.words)?,
+                    tags: utf8(h.tags)?,
+                    keys,
+                    people,
+                })
+            })
+            .collect::<Result<_, CodecError>>()?;
+        Ok(Blob {
+            file_id,
+            owner,
+            rows,
+        })
+    }
+
+    /// The FTS5 row: every distinct word and `#tag`, barriers left out.
+    fn tokens(&self) -> String {
+        // Each once, in the order first met: a hash set, not a sort (this
+        // runs over every word of every note in a cold index).
+        let mut seen: rustc_hash::FxHashSet<(bool, &str)> = rustc_hash::FxHashSet::default();
+        let mut out = String::new();
+        for r in &self.rows {
+            let words = r
+                .words
+                .split(' ')
+                .filter(|w| *w != BARRIER)
+                .map(|w| (false, w));
+            let tags = r.tags.split(' ').map(|t| (true, t));
+            for (tag, t) in words.chain(tags) {
+                if t.is_empty() || !seen.insert((tag, t)) {
+                    continue;
+                }
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                if tag {
+                    out.push('#');
+                }
+                out.push_str(t);
+            }
+        }
         out
     }
 }
 
-/// The columns `SELECT`ed to read a row and check it, from `entries e`.
-const ROW: &str = "e.file_id, e.line, e.date, e.text, e.keys, e.owner, e.people, e.sum";
-
-/// Reads the row at column `at` on (see [`ROW`]) and checks its checksum.
-fn checked<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Row<'r>> {
-    let text = |i: usize| -> rusqlite::Result<Option<&'r str>> {
-        Ok(r.get_ref(at + i)?.as_str_or_null()?)
-    };
-    let row = Row {
-        file_id: r.get(at)?,
-        line: r.get(at + 1)?,
-        date: text(2)?,
-        text: text(3)?,
-        keys: r.get_ref(at + 4)?.as_str()?,
-        owner: text(5)?,
-        people: text(6)?,
-    };
-    match r.get_ref(at + 7)? {
-        ValueRef::Blob(b) if b == row.sum() => Ok(row),
-        _ => Err(store::damaged(crate::index::codec::CodecError(
-            "entry checksum mismatch",
-        ))),
-    }
+/// A row as a question first reads it: what it is matched on, as bytes
+/// (UTF-8 checked only when it matches), and the rest unread.
+struct Head<'a> {
+    line: Option<u32>,
+    date: Option<NaiveDate>,
+    words: &'a [u8],
+    tags: &'a [u8],
+    rest: &'a [u8],
 }
 
-/// Mention keys as one column.
-fn encode_keys(mentions: &[Mention]) -> String {
-    let mut out = String::new();
-    for m in mentions {
-        if !out.is_empty() {
-            out.push('\u{1f}');
+/// The rest of a row: text, mention keys, people.
+type Rest<'a> = (Option<&'a str>, Vec<(&'a str, bool)>, Vec<&'a str>);
+
+impl<'a> Head<'a> {
+    fn rest(&self) -> Result<Rest<'a>, CodecError> {
+        let mut r = Reader::new(self.rest);
+        let text = opt_str(&mut r)?;
+        let nk = r.len()?;
+        let mut keys = Vec::with_capacity(nk);
+        for _ in 0..nk {
+            keys.push((r.str()?, r.u()? != 0));
         }
-        out.push(if m.wikilink { '[' } else { '@' });
-        out.push_str(&m.key);
+        let np = r.len()?;
+        let mut people = Vec::with_capacity(np);
+        for _ in 0..np {
+            people.push(r.str()?);
+        }
+        r.done()?;
+        Ok((text, keys, people))
     }
-    out
 }
 
-fn decode_keys(keys: &str) -> Vec<Mention> {
-    keys.split('\u{1f}')
-        .filter_map(|k| {
-            let mut chars = k.chars();
-            let wikilink = match chars.next()? {
-                '[' => true,
-                '@' => false,
-                _ => return None,
-            };
-            Some(Mention {
-                key: chars.as_str().to_string(),
-                wikilink,
-                line: 0,
-                col: 0,
-            })
+/// An unsealed payload's file id, owner and rows, each read only as far
+/// as its head.
+fn heads(payload: &[u8]) -> Result<(i64, Option<&str>, Vec<Head<'_>>), CodecError> {
+    let mut r = Reader::new(payload);
+    let file_id = i64::try_from(r.u()?).map_err(|_| CodecError("file id out of range"))?;
+    let owner = opt_str(&mut r)?;
+    let n = r.len()?;
+    let mut rows = Vec::with_capacity(n);
+    for _ in 0..n {
+        let line = match r.u()? {
+            0 => None,
+            l => Some(u32::try_from(l - 1).map_err(|_| CodecError("line out of range"))?),
+        };
+        rows.push(Head {
+            line,
+            date: r.date()?,
+            words: r.raw()?,
+            tags: r.raw()?,
+            rest: r.raw()?,
+        });
+    }
+    r.done()?;
+    Ok((file_id, owner, rows))
+}
+
+/// An optional string (as `Writer::opt_s` writes it), borrowed.
+fn opt_str<'a>(r: &mut Reader<'a>) -> Result<Option<&'a str>, CodecError> {
+    match r.u()? {
+        0 => Ok(None),
+        n => {
+            let n = usize::try_from(n - 1).map_err(|_| CodecError("length out of range"))?;
+            r.bytes(n).map(Some)
+        }
+    }
+}
+
+/// The rows of note `s`, whom each is evidence for resolved by `r`; a
+/// person page's front matter only with its `owner`.
+fn rows_of<'a>(s: &'a Searchable, owner: Option<&'a str>, r: &'a Resolver<'_>) -> Vec<Row<'a>> {
+    let mut rows: Vec<Row<'a>> = s
+        .entries
+        .iter()
+        .map(|e| Row {
+            line: Some(e.line),
+            date: e.date,
+            text: Some(&e.text),
+            words: &e.words,
+            tags: &e.tags,
+            keys: e
+                .mentions
+                .iter()
+                .map(|m| (m.key.as_str(), m.wikilink))
+                .collect(),
+            people: people_of(&e.mentions, owner, r),
+        })
+        .collect();
+    if let (Some(owner), Some((w, t))) = (owner, &s.page) {
+        if !w.is_empty() || !t.is_empty() {
+            rows.push(Row {
+                line: None,
+                date: None,
+                text: None,
+                words: w,
+                tags: t,
+                keys: Vec::new(),
+                people: vec![owner],
+            });
+        }
+    }
+    rows
+}
+
+/// A note parsed by this sync, waiting for the ledger to say whom its
+/// entries are evidence for.
+pub struct Pending {
+    file_id: i64,
+    owner: Option<String>,
+    search: Searchable,
+}
+
+impl Pending {
+    pub fn new(file_id: i64, facts: &NoteFacts, search: Searchable) -> Pending {
+        Pending {
+            file_id,
+            owner: facts.page.as_ref().map(|p| p.handle.clone()),
+            search,
+        }
+    }
+
+    /// Its blob and FTS5 row, resolved by `r`; `None` when it holds no
+    /// evidence.
+    fn made(&self, r: &Resolver<'_>) -> Option<(Vec<u8>, String)> {
+        let b = Blob {
+            file_id: self.file_id,
+            owner: self.owner.as_deref(),
+            rows: rows_of(&self.search, self.owner.as_deref(), r),
+        };
+        (!b.rows.is_empty()).then(|| (b.encode(), b.tokens()))
+    }
+}
+
+/// Writes the blobs of the notes parsed by this sync (`fresh`), resolved
+/// against `l` and the pages the index holds; with `all` (who-is-who
+/// changed), every other stored blob is resolved again too.
+pub fn write(
+    tx: &Connection,
+    l: &Ledger,
+    cfg: &Config,
+    fresh: &[Pending],
+    all: bool,
+) -> rusqlite::Result<()> {
+    let lap = crate::lap::Lap::new();
+    let pages = store::load_pages(tx)?;
+    let claims = store::claims(&pages, cfg);
+    let r = Resolver::new(&claims, l.at_keys());
+    if all {
+        let skip: rustc_hash::FxHashSet<i64> = fresh.iter().map(|p| p.file_id).collect();
+        resolve_stored(tx, &r, &skip)?;
+    }
+    lap.done("who: resolve the stored notes");
+    let made: Vec<Option<(Vec<u8>, String)>> = fresh.par_iter().map(|p| p.made(&r)).collect();
+    lap.done("who: resolve and encode the new notes");
+    // Every old row first: a statement that may delete through the
+    // trigger makes FTS5 flush what it holds in memory to disk, and one
+    // between each insert would leave thousands of tiny segments to merge.
+    for p in fresh {
+        forget(tx, p.file_id)?;
+    }
+    let mut put = tx.prepare_cached("INSERT INTO search (file_id, data) VALUES (?1, ?2)")?;
+    let mut words = tx.prepare_cached("INSERT INTO search_words (rowid, words) VALUES (?1, ?2)")?;
+    for (p, m) in fresh.iter().zip(made) {
+        if let Some((blob, tokens)) = m {
+            put.execute(params![p.file_id, blob])?;
+            words.execute(params![p.file_id, tokens])?;
+        }
+    }
+    lap.done("who: write the new notes");
+    Ok(())
+}
+
+/// Resolves every stored blob but those in `skip` again with `r`,
+/// rewriting those whose people changed (their words did not).
+fn resolve_stored(
+    tx: &Connection,
+    r: &Resolver<'_>,
+    skip: &rustc_hash::FxHashSet<i64>,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare("SELECT file_id, data FROM search")?;
+    let stored: Vec<(i64, Vec<u8>)> = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .filter(|x| x.as_ref().map_or(true, |(id, _)| !skip.contains(id)))
+        .collect::<rusqlite::Result<_>>()?;
+    let redone: Vec<Option<Vec<u8>>> = stored
+        .par_iter()
+        .map(|(id, data)| re_resolved(*id, data, r))
+        .collect::<Result<_, _>>()
+        .map_err(store::damaged)?;
+    let mut set = tx.prepare_cached("UPDATE search SET data = ?2 WHERE file_id = ?1")?;
+    for ((id, _), data) in stored.iter().zip(redone) {
+        if let Some(data) = data {
+            set.execute(params![id, data])?;
+        }
+    }
+    Ok(())
+}
+
+/// Note `id`'s blob `data` with its people resolved again by `r`; `None`
+/// when none changed.
+fn re_resolved(id: i64, data: &[u8], r: &Resolver<'_>) -> Result<Option<Vec<u8>>, CodecError> {
+    let payload = codec::unseal(data)?;
+    let mut b = Blob::decode(&payload)?;
+    if b.file_id != id {
+        return Err(CodecError("blob of another note"));
+    }
+    let mentions: Vec<Vec<Mention>> = b.rows.iter().map(|row| mentions(&row.keys)).collect();
+    let mut changed = false;
+    for (row, ms) in b.rows.iter_mut().zip(&mentions) {
+        if row.line.is_none() {
+            continue;
+        }
+        let people = people_of(ms, b.owner, r);
+        changed |= people != row.people;
+        row.people = people;
+    }
+    Ok(changed.then(|| b.encode()))
+}
+
+/// Mention keys as the resolver reads them.
+fn mentions(keys: &[(&str, bool)]) -> Vec<Mention> {
+    keys.iter()
+        .map(|&(key, wikilink)| Mention {
+            key: key.to_string(),
+            wikilink,
+            line: 0,
+            col: 0,
         })
         .collect()
 }
 
-/// Replaces the rows of the note with file id `file_id` by those of `s`;
-/// `owner` is the handle of the person whose page it is.
-pub fn put(
-    tx: &Connection,
-    file_id: i64,
-    owner: Option<&str>,
-    s: &Searchable,
-) -> rusqlite::Result<()> {
-    forget(tx, file_id)?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO entries (file_id, line, date, text, keys, owner, people, sum)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    let mut row = |r: &Row<'_>| {
-        insert.execute(params![
-            r.file_id,
-            r.line,
-            r.date,
-            r.text,
-            r.keys,
-            r.owner,
-            r.people,
-            r.sum()
-        ])
-    };
-    let mut words =
-        tx.prepare_cached("INSERT INTO entry_words (rowid, words, tags) VALUES (?1, ?2, ?3)")?;
-    // A row that mentions no one is its page's person's alone: nothing to
-    // resolve.
-    let alone = owner.unwrap_or_default();
-    for e in &s.entries {
-        let date = e.date.map(crate::dates::iso);
-        let keys = encode_keys(&e.mentions);
-        row(&Row {
-            file_id,
-            line: Some(e.line),
-            date: date.as_deref(),
-            text: Some(&e.text),
-            keys: &keys,
-            owner,
-            people: e.mentions.is_empty().then_some(alone),
-        })?;
-        words.execute(params![tx.last_insert_rowid(), e.words, e.tags])?;
-    }
-    if let (Some(owner), Some((w, t))) = (owner, &s.page) {
-        if !w.is_empty() || !t.is_empty() {
-            row(&Row {
-                file_id,
-                line: None,
-                date: None,
-                text: None,
-                keys: "",
-                owner: Some(owner),
-                people: Some(owner),
-            })?;
-            words.execute(params![tx.last_insert_rowid(), w, t])?;
-        }
-    }
-    Ok(())
-}
-
-/// Removes the rows of the note with file id `file_id`.
+/// Removes the blob (and so the FTS5 row) of the note with file id `file_id`.
 pub fn forget(tx: &Connection, file_id: i64) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM entries WHERE file_id = ?1")?
+    tx.prepare_cached("DELETE FROM search WHERE file_id = ?1")?
         .execute([file_id])?;
     Ok(())
 }
 
-/// Resolves whom rows are evidence for against `l` and the pages the index
-/// holds: the rows not yet resolved, or with `all` every row (who-is-who
-/// changed).
-pub fn resolve(tx: &Connection, l: &Ledger, cfg: &Config, all: bool) -> rusqlite::Result<()> {
-    let pages = store::load_pages(tx)?;
-    let claims = store::claims(&pages, cfg);
-    let r = Resolver::new(&claims, l.at_keys());
-    let which = if all { "keys != ''" } else { "people IS NULL" };
-    let mut stmt = tx.prepare(&format!("SELECT e.id, {ROW} FROM entries e WHERE {which}"))?;
-    let mut rows = stmt.query([])?;
-    let mut resolved = Vec::new();
-    while let Some(row) = rows.next()? {
-        let e = checked(row, 1)?;
-        let people = people_of(&decode_keys(e.keys), e.owner, &r).join("\n");
-        let sum = Row {
-            people: Some(&people),
-            ..e
+/// The FTS5 query for `terms`: every token of every word and every
+/// `#tag`, ANDed, each quoted. It finds every note an entry of which
+/// matches, and more.
+fn query(terms: &Terms) -> String {
+    let mut tokens: Vec<String> = Vec::new();
+    for t in &terms.terms {
+        match t {
+            Term::Tag(tag) => tokens.extend(fts_tokens(&format!("#{tag}")).map(str::to_string)),
+            Term::Words(w) => {
+                for word in w {
+                    tokens.extend(fts_tokens(word).map(str::to_string));
+                }
+            }
         }
-        .sum();
-        resolved.push((row.get::<_, i64>(0)?, people, sum));
     }
-    let mut set = tx.prepare("UPDATE entries SET people = ?2, sum = ?3 WHERE id = ?1")?;
-    for (id, people, sum) in resolved {
-        set.execute(params![id, people, sum])?;
-    }
-    Ok(())
+    tokens.sort_unstable();
+    tokens.dedup();
+    tokens
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
-/// The rows matching the FTS5 query `q`: whom each is evidence for, and
-/// its date.
-pub fn hits(conn: &Connection, q: &str) -> rusqlite::Result<Vec<Hit>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT e.id, {ROW} FROM entry_words w JOIN entries e ON e.id = w.rowid
-         WHERE entry_words MATCH ?1"
-    ))?;
-    let mut rows = stmt.query([q])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let e = checked(r, 1)?;
-        out.push(Hit {
-            at: r.get(0)?,
-            people: e
-                .people
-                .unwrap_or_default()
-                .split('\n')
-                .filter(|h| !h.is_empty())
-                .map(str::to_string)
-                .collect(),
-            date: e.date.and_then(crate::dates::parse_iso),
-            page: e.line.is_none(),
-        });
-    }
-    Ok(out)
+/// Where a hit's evidence is: its note, line and text.
+struct Place {
+    file_id: i64,
+    line: Option<u32>,
+    text: Option<String>,
 }
 
-/// The evidence a hit stands for: its text, file and line.
-pub fn evidence(conn: &Connection, h: &Hit) -> rusqlite::Result<Evidence> {
-    conn.prepare_cached(&format!(
-        "SELECT f.path, {ROW} FROM entries e JOIN files f ON f.id = e.file_id WHERE e.id = ?1"
-    ))?
-    .query_row([h.at], |r| {
-        let e = checked(r, 1)?;
+/// What a question found in the index: the hits, each `at` its place.
+pub struct Found {
+    pub hits: Vec<Hit>,
+    places: Vec<Place>,
+}
+
+/// The entries (and pages' front matter) that match `terms`: the notes
+/// FTS5 finds, each blob read once and every row of it matched exactly.
+pub fn find(conn: &Connection, terms: &Terms) -> rusqlite::Result<Found> {
+    let mut stmt = conn.prepare(
+        "SELECT w.rowid, s.data FROM search_words w LEFT JOIN search s ON s.file_id = w.rowid
+         WHERE search_words MATCH ?1",
+    )?;
+    let mut rows = stmt.query([query(terms)])?;
+    let mut found = Found {
+        hits: Vec::new(),
+        places: Vec::new(),
+    };
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let data = row
+            .get_ref(1)?
+            .as_blob_or_null()?
+            .ok_or_else(|| store::damaged(CodecError("a full-text row without its note")))?;
+        let payload = codec::unseal(data).map_err(store::damaged)?;
+        let (file_id, _, rows) = heads(&payload).map_err(store::damaged)?;
+        if file_id != id {
+            return Err(store::damaged(CodecError("blob of another note")));
+        }
+        for h in rows.iter().filter(|h| terms.matches_bytes(h.words, h.tags)) {
+            let (text, _, people) = h.rest().map_err(store::damaged)?;
+            found.hits.push(Hit {
+                at: i64::try_from(found.places.len()).unwrap_or(i64::MAX),
+                people: people.into_iter().map(str::to_string).collect(),
+                date: h.date,
+                page: h.line.is_none(),
+            });
+            found.places.push(Place {
+                file_id: id,
+                line: h.line,
+                text: text.map(str::to_string),
+            });
+        }
+    }
+    Ok(found)
+}
+
+impl Found {
+    /// The evidence hit `h` stands for: its text, file and line.
+    pub fn evidence(&self, conn: &Connection, h: &Hit) -> rusqlite::Result<Evidence> {
+        let place = usize::try_from(h.at)
+            .ok()
+            .and_then(|i| self.places.get(i))
+            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        let file: String = conn
+            .prepare_cached("SELECT path FROM files WHERE id = ?1")?
+            .query_row([place.file_id], |r| r.get(0))?;
         Ok(Evidence {
             date: h.date,
-            text: e.text.map(str::to_string),
-            file: r.get(0)?,
-            line: e.line,
+            text: place.text.clone(),
+            file,
+            line: place.line,
         })
-    })
+    }
 }
 
-/// Verifies `who`'s tables (`relnotes index --check`): every row's
-/// checksum, FTS5's integrity check of its index, and that the index holds
-/// a row for each entry and no other. Returns how many rows were verified.
+/// Verifies `who`'s tables (`relnotes index --check`): every blob's
+/// checksums and note, FTS5's integrity check of its index, and that the
+/// index holds exactly each blob's tokens, and no other row. Returns how
+/// many blobs were verified.
 pub fn verify(conn: &Connection) -> rusqlite::Result<usize> {
-    let mut stmt = conn.prepare(&format!("SELECT {ROW} FROM entries e"))?;
+    let mut expected: Vec<(String, i64)> = Vec::new();
+    let mut blobs: Vec<i64> = Vec::new();
+    let mut stmt = conn.prepare("SELECT file_id, data FROM search")?;
     let mut rows = stmt.query([])?;
-    let mut n = 0;
     while let Some(r) = rows.next()? {
-        checked(r, 0)?;
-        n += 1;
+        let id: i64 = r.get(0)?;
+        let payload = codec::unseal(r.get_ref(1)?.as_blob()?).map_err(store::damaged)?;
+        let b = Blob::decode(&payload).map_err(store::damaged)?;
+        if b.file_id != id {
+            return Err(store::damaged(CodecError("blob of another note")));
+        }
+        let tokens = b.tokens();
+        for t in tokens.split(' ').flat_map(fts_tokens) {
+            expected.push((t.to_ascii_lowercase(), id));
+        }
+        blobs.push(id);
     }
     conn.execute(
-        "INSERT INTO entry_words (entry_words) VALUES ('integrity-check')",
+        "INSERT INTO search_words (search_words) VALUES ('integrity-check')",
         [],
     )?;
-    let (words, unmatched): (i64, i64) = conn.query_row(
-        "SELECT (SELECT count(*) FROM entry_words),
-                (SELECT count(*) FROM entry_words w WHERE w.rowid NOT IN (SELECT id FROM entries))",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+    conn.execute_batch(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab
+         USING fts5vocab(main, search_words, instance)",
     )?;
-    if usize::try_from(words).ok() != Some(n) || unmatched != 0 {
-        return Err(store::damaged(crate::index::codec::CodecError(
-            "the full-text index differs from its entries",
+    let indexed: rusqlite::Result<Vec<(String, i64)>> = conn
+        .prepare("SELECT term, doc FROM temp.search_vocab")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect();
+    let mut indexed = indexed?;
+    let mut rowids: Vec<i64> = conn
+        .prepare("SELECT rowid FROM search_words")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.execute_batch("DROP TABLE temp.search_vocab")?;
+    for v in [&mut expected, &mut indexed] {
+        v.sort_unstable();
+        v.dedup();
+    }
+    rowids.sort_unstable();
+    blobs.sort_unstable();
+    if expected != indexed || rowids != blobs {
+        return Err(store::damaged(CodecError(
+            "the full-text index differs from its notes",
         )));
     }
-    Ok(n)
+    Ok(blobs.len())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table() -> Connection {
-        let c = Connection::open_in_memory().unwrap();
-        c.execute_batch(
-            "CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT); INSERT INTO files VALUES (1, 'a.md');",
-        )
-        .unwrap();
-        c.execute_batch(CREATE).unwrap();
-        c
-    }
-
-    fn count(c: &Connection, q: &str) -> usize {
-        hits(c, q).unwrap().len()
-    }
-
-    #[test]
-    fn spec12_fts_keeps_every_word_whole() {
-        let c = table();
-        let s = Searchable {
-            entries: vec![crate::words::SearchEntry {
-                line: 1,
-                date: None,
-                text: String::new(),
-                words: crate::words::entry_words("Rust's Rusty node.js trust 3,5 x_y", &[], &[]),
-                tags: crate::words::tag_tokens(["lang/go"]),
-                mentions: Vec::new(),
-            }],
-            page: None,
-        };
-        put(&c, 1, None, &s).unwrap();
-        assert_eq!(count(&c, r#"words : "rust""#), 0);
-        assert_eq!(count(&c, r#"words : "rust's""#), 1);
-        assert_eq!(count(&c, r#"words : "node.js""#), 1);
-        assert_eq!(count(&c, r#"words : "node""#), 0);
-        assert_eq!(count(&c, r#"words : "3,5""#), 1);
-        assert_eq!(count(&c, r#"words : "x_y""#), 1);
-        assert_eq!(count(&c, r#"tags : "lang""#), 1);
-        assert_eq!(count(&c, r#"tags : "lang/go""#), 1);
-        assert_eq!(count(&c, r#"tags : "go""#), 0);
-        // Deleting the rows deletes their words.
-        forget(&c, 1).unwrap();
-        assert_eq!(count(&c, r#"words : "trust""#), 0);
-        let n: i64 = c
-            .query_row(
-                "SELECT count(*) FROM entry_words WHERE entry_words MATCH 'trust'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 0);
-    }
-
-    #[test]
-    fn keys_round_trip() {
-        let m = |k: &str, w| Mention {
-            key: k.into(),
-            wikilink: w,
-            line: 0,
-            col: 0,
-        };
-        let ms = vec![m("alice", false), m("people/bob chen", true)];
-        assert_eq!(decode_keys(&encode_keys(&ms)), ms);
-        assert!(decode_keys("").is_empty());
-    }
-}
+mod tests;

@@ -3,7 +3,7 @@
 //! than the current one is rebuilt from the notes, never trusted.
 
 /// The schema this build writes.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 /// Bump when parsing changes what facts a note yields, or the binary form
 /// they are kept in (`codec::FORMAT`): a different value in an index means

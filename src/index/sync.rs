@@ -359,13 +359,20 @@ pub fn sync(
             forget_all_but_unseen(&tx, &w)?;
         }
         lap.done("sync: read the old facts and pages");
-        write_files(&tx, &candidates, &outcomes, &removed)?;
+        let ids = write_files(&tx, &candidates, &outcomes, &removed)?;
         lap.done("sync: write files and facts");
+        // `who`'s rows wait for the ledger, which says whom they name.
+        let mut search = Vec::with_capacity(ids.len());
         let fresh: Vec<NoteFacts> = outcomes
             .into_iter()
             .filter_map(|o| match o {
-                Outcome::New { facts: Some(b), .. } => Some(b.0),
+                Outcome::New { facts: Some(b), .. } => Some(*b),
                 _ => None,
+            })
+            .zip(ids)
+            .map(|((facts, _, s), id)| {
+                search.push(fts::Pending::new(id, &facts, s));
+                facts
             })
             .collect();
         let set = |k: &str, v: &str| {
@@ -419,8 +426,8 @@ pub fn sync(
         }
         lap.done("sync: update and write the ledger");
         if let (true, Some(l)) = (stats.changed, &ledger) {
-            fts::resolve(&tx, l, cfg, full || stats.rederived)?;
-            lap.done("sync: resolve the full-text rows");
+            fts::write(&tx, l, cfg, &search, full || stats.rederived)?;
+            lap.done("sync: write the full-text rows");
         }
         if stats.changed {
             let generation: i64 = tx
@@ -485,13 +492,15 @@ fn forget_all_but_unseen(tx: &Connection, w: &crate::walk::Walk) -> rusqlite::Re
 }
 
 /// Writes the rows of what changed: stats, hashes, facts, pages, the days
-/// of each note's interactions.
+/// of each note's interactions. Returns the file ids of the outcomes with
+/// facts, in order.
 fn write_files(
     tx: &Connection,
     candidates: &[(&NoteFile, Stat, Option<Vec<u8>>)],
     outcomes: &[Outcome],
     removed: &[&String],
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Vec<i64>> {
+    let mut ids = Vec::new();
     let mut upsert = tx.prepare(
         "INSERT INTO files (path, size, mtime_ns, ctime_ns, inode, hash, kind, warning, wsum)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -550,8 +559,7 @@ fn write_files(
                         for day in touch_days(&b.0) {
                             put_day.execute(params![crate::dates::iso(day), id])?;
                         }
-                        let owner = b.0.page.as_ref().map(|p| p.handle.as_str());
-                        fts::put(tx, id, owner, &b.2)?;
+                        ids.push(id);
                         match &b.0.page {
                             Some(p) => {
                                 put_page.execute(params![id, f.rel, codec::encode_page(p)])?;
@@ -574,7 +582,7 @@ fn write_files(
     for p in removed {
         delete.execute([p])?;
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// The days `note` holds a dated interaction on, whoever it is with (a
@@ -676,9 +684,10 @@ pub fn load_ledger(conn: &Connection, cfg: &Config) -> rusqlite::Result<Option<L
 
 /// Verifies every checksum the index holds (`relnotes index --check`):
 /// the meta table, every note's facts, every page, every chunk of the
-/// ledger, every warning, every row of `who`'s entries (and FTS5's own
-/// integrity check); and that the public tables are what the ledger
-/// makes of them. Returns how many rows were verified.
+/// ledger, every warning, every note's blob of `who`'s evidence (and
+/// FTS5's integrity check, and its tokens against the blobs); and that
+/// the public tables are what the ledger makes of them. Returns how many
+/// rows were verified.
 pub fn verify(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
     if !super::meta_intact(conn)? {
         return Err(store::damaged(codec::CodecError("meta checksum mismatch")));

@@ -309,15 +309,6 @@ fn spec12_no_term_an_empty_term_or_a_bare_hash_is_a_usage_error() {
 }
 
 #[test]
-fn spec12_fts_query_quotes_every_term() {
-    let t = terms(&["rust's", "#a/b", "x y"]).unwrap();
-    assert_eq!(
-        t.fts_query(),
-        r#"words : "rust's" AND tags : "a/b" AND words : "x y""#
-    );
-}
-
-#[test]
 fn spec12_text_reads_only_the_evidence_it_shows() {
     let f = [
         ("people/p.md", "---\ntopics: [rust]\n---\nrust\n"),

@@ -263,18 +263,21 @@ fn differential_who_index_equals_a_scan_of_every_note() {
     assert_same_who(&v, "after a page changed");
 }
 
-/// `index --check` on `who`'s tables: a flipped bit in an `entries` row
-/// (one no question has read), or a full-text row with no entry, is found
-/// and the index rebuilt; the answer after it is the scan's.
+/// `index --check` on `who`'s tables: a flipped bit in a note's blob (one
+/// no question has read), a blob moved to another note, a full-text row
+/// with no blob or a blob with no full-text row, is found and the index
+/// rebuilt; the answer after it is the scan's.
 #[test]
 fn index_check_verifies_entries_and_the_full_text_index() {
     let v = Vault::fixture("who");
     let path = index_path(&v);
     let expected = from_memory(&v, &["who", "rust", "--format", "json"]).stdout;
     let damages = [
-        "UPDATE entries SET text = text || 'x' WHERE id = (SELECT max(id) FROM entries WHERE text IS NOT NULL)",
-        "UPDATE entries SET people = 'alice' WHERE id = (SELECT min(id) FROM entries)",
-        "INSERT INTO entry_words (rowid, words, tags) VALUES (999999, 'rust', '')",
+        "UPDATE search SET data = CAST(substr(data, 1, 4) || (CASE WHEN substr(data, 5, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(data, 6) AS BLOB)
+         WHERE file_id = (SELECT max(file_id) FROM search)",
+        "PRAGMA foreign_keys = OFF; UPDATE search SET file_id = (SELECT max(id) + 1 FROM files) WHERE file_id = (SELECT min(file_id) FROM search)",
+        "INSERT INTO search_words (rowid, words) VALUES (999999, 'rust')",
+        "DELETE FROM search_words WHERE rowid = (SELECT min(file_id) FROM search)",
     ];
     for damage in damages {
         with_index(&v, &["index"]).assert_code(0);
