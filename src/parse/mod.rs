@@ -658,6 +658,9 @@ impl NoteParser<'_> {
 
 /// `s` with runs of whitespace made one space and the ends trimmed.
 fn collapse_ws(s: &str) -> String {
+    if collapsed(s.as_bytes()) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut push = |word: &str| {
         if !out.is_empty() {
@@ -680,6 +683,21 @@ fn collapse_ws(s: &str) -> String {
     out
 }
 
+/// Whether ASCII `b` has nothing for [`collapse_ws`] to do: no whitespace
+/// but single spaces between other characters, and no filler. One pass,
+/// no copy; most entries' text is like that.
+fn collapsed(b: &[u8]) -> bool {
+    let mut prev = b' ';
+    for &c in b {
+        match c {
+            b' ' if prev == b' ' => return false,
+            b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | 0x7f | 0x80.. => return false,
+            _ => prev = c,
+        }
+    }
+    prev != b' '
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -694,6 +712,11 @@ mod collapse_tests {
             "é  x",
             "a\u{a0}b",
             "\r\n x \x0c y",
+            "a b",
+            "a  b",
+            " a",
+            "a ",
+            "ab c",
         ] {
             let slow: Vec<&str> = s.split_whitespace().collect();
             assert_eq!(super::collapse_ws(s), slow.join(" "), "{s:?}");
