@@ -191,13 +191,6 @@ impl NoteParser<'_> {
         {
             return;
         }
-        let urls = inline::url_ranges(&b.text);
-        let opaque = opaque_of(&b, &urls);
-        let scan = Scan {
-            text: &b.text,
-            opaque: &opaque,
-            escaped: &b.escaped,
-        };
         let own = self.own_date(&b);
         // An entry that names no one, has no tag and no task, is under no
         // people header, and is not a line on a person page (nor, when
@@ -212,6 +205,13 @@ impl NoteParser<'_> {
         {
             return;
         }
+        let urls = inline::url_ranges(&b.text);
+        let opaque = opaque_of(&b, &urls);
+        let scan = Scan {
+            text: &b.text,
+            opaque: &opaque,
+            escaped: &b.escaped,
+        };
         let mut mentions = match b.scanned.take() {
             Some((len, m)) if len == b.text.len() => m,
             _ => self.own_mentions(&b, &scan).0,
