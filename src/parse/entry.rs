@@ -97,7 +97,7 @@ impl NoteParser<'_> {
         }
         let mut people = Vec::new();
         if !b.is_task() && (b.text.contains('@') || !b.links.is_empty()) {
-            let opaque = opaque_of(b);
+            let opaque = opaque_of(b, &inline::url_ranges(&b.text));
             let scan = Scan {
                 text: &b.text,
                 opaque: &opaque,
@@ -191,12 +191,6 @@ impl NoteParser<'_> {
         {
             return;
         }
-        let opaque = opaque_of(&b);
-        let scan = Scan {
-            text: &b.text,
-            opaque: &opaque,
-            escaped: &b.escaped,
-        };
         let own = self.own_date(&b);
         // An entry that names no one, has no tag and no task, is under no
         // people header, and is not a line on a person page (nor, when
@@ -211,6 +205,13 @@ impl NoteParser<'_> {
         {
             return;
         }
+        let urls = inline::url_ranges(&b.text);
+        let opaque = opaque_of(&b, &urls);
+        let scan = Scan {
+            text: &b.text,
+            opaque: &opaque,
+            escaped: &b.escaped,
+        };
         let mut mentions = match b.scanned.take() {
             Some((len, m)) if len == b.text.len() => m,
             _ => self.own_mentions(&b, &scan).0,
@@ -240,7 +241,7 @@ impl NoteParser<'_> {
             Some(Task::Done) => fields.done.or(date),
             _ => date,
         };
-        self.search_entry(&b, &text, &tags, &mentions, counted);
+        self.search_entry(&b, &urls, (&text, &tags, &mentions), counted);
         self.entries.push(Entry {
             line: self.lines.line(b.start),
             text,
@@ -264,9 +265,8 @@ impl NoteParser<'_> {
     fn search_entry(
         &mut self,
         b: &Block,
-        text: &str,
-        tags: &[String],
-        mentions: &[Mention],
+        urls: &[Range<usize>],
+        (text, tags, mentions): (&str, &[String], &[Mention]),
         date: Option<NaiveDate>,
     ) {
         let page = self.page;
@@ -279,7 +279,7 @@ impl NoteParser<'_> {
             line: self.lines.line(b.start),
             date,
             text: text.to_string(),
-            words: crate::words::entry_words(&b.text, &hidden(b), &links),
+            words: crate::words::entry_words(&b.text, &hidden(b, urls), &links),
             tags: crate::words::tag_tokens(tags.iter().map(String::as_str)),
             mentions: mentions.to_vec(),
         });
@@ -395,11 +395,13 @@ impl NoteParser<'_> {
     }
 }
 
-/// The block's opaque ranges with its URLs, sorted and merged (`Scan`
-/// needs disjoint ranges: a URL inside a code span).
-fn opaque_of(b: &Block) -> Vec<Range<usize>> {
-    let mut opaque = b.opaque.clone();
-    opaque.extend(inline::url_ranges(&b.text));
+/// The block's opaque ranges with its URLs (`urls`, found in its text),
+/// sorted and merged (`Scan` needs disjoint ranges: a URL inside a code
+/// span).
+fn opaque_of(b: &Block, urls: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut opaque = Vec::with_capacity(b.opaque.len() + urls.len());
+    opaque.extend_from_slice(&b.opaque);
+    opaque.extend_from_slice(urls);
     opaque.sort_by_key(|r| r.start);
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(opaque.len());
     for r in opaque {
@@ -414,15 +416,15 @@ fn opaque_of(b: &Block) -> Vec<Range<usize>> {
 /// What `who` never matches in a block (SPEC §12): what no mention is
 /// found in (code, math, HTML, URLs, embeds), but for the text shown for
 /// a wikilink; what the mask blanked (comments, properties, macros); and a
-/// task's metadata.
-fn hidden(b: &Block) -> Vec<Range<usize>> {
+/// task's metadata. `urls` are the URLs in its text.
+fn hidden(b: &Block, urls: &[Range<usize>]) -> Vec<Range<usize>> {
     let label = |r: &Range<usize>| {
         b.links
             .iter()
             .any(|l| l.text.start <= r.start && r.end <= l.text.end)
     };
     let mut h: Vec<Range<usize>> = b.opaque.iter().filter(|r| !label(r)).cloned().collect();
-    h.extend(inline::url_ranges(&b.text));
+    h.extend_from_slice(urls);
     if b.task.is_some() {
         h.extend(crate::words::task_metadata(&b.text));
     }

@@ -658,6 +658,9 @@ impl NoteParser<'_> {
 
 /// `s` with runs of whitespace made one space and the ends trimmed.
 fn collapse_ws(s: &str) -> String {
+    if collapsed(s) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut push = |word: &str| {
         if !out.is_empty() {
@@ -680,6 +683,20 @@ fn collapse_ws(s: &str) -> String {
     out
 }
 
+/// Whether `s` has nothing for [`collapse_ws`] to do: printable ASCII
+/// only (so no filler), no space at either end, no two spaces in a row.
+/// Vectorised passes, no copy; most entries' text is like that.
+fn collapsed(s: &str) -> bool {
+    let b = s.as_bytes();
+    let printable = b
+        .iter()
+        .fold(true, |ok, &c| ok & (c >= b' ') & (c < mask::FILLER as u8));
+    printable
+        && b.first().is_some_and(|&c| c != b' ')
+        && b.last().is_some_and(|&c| c != b' ')
+        && !s.contains("  ")
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -694,9 +711,32 @@ mod collapse_tests {
             "é  x",
             "a\u{a0}b",
             "\r\n x \x0c y",
+            "a b",
+            "a  b",
+            " a",
+            "a ",
+            "ab c",
         ] {
             let slow: Vec<&str> = s.split_whitespace().collect();
             assert_eq!(super::collapse_ws(s), slow.join(" "), "{s:?}");
+        }
+        let pieces = [
+            " ", " ", "a", "b", "\t", "\n", "é", "\u{b}", "\u{a0}", "~", "\u{1}",
+        ];
+        let mut state: u64 = 11;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..(state >> 61) * 2 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                s.push_str(pieces[usize::try_from(state >> 33).unwrap_or(0) % pieces.len()]);
+            }
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let slow: Vec<&str> = s.split_whitespace().collect();
+            assert_eq!(super::collapse_ws(&s), slow.join(" "), "{s:?}");
         }
     }
 }
