@@ -61,12 +61,13 @@ impl Claims {
     ) -> Claims {
         let pages: Vec<(&str, &PageFacts)> = pages.into_iter().collect();
         let mut c = Claims::default();
-        // key → (canonical handle, claiming path)
-        let mut claims: FxHashMap<String, (String, String)> = FxHashMap::default();
+        // key → (canonical handle, claiming path), borrowed until the end.
+        let mut claims: FxHashMap<&str, (&str, &str)> = FxHashMap::default();
+        claims.reserve(pages.len());
         // Pass 1: page handles. A page can never lose its own handle to an
         // alias; of two pages with one handle, the first path wins.
         for &(path, page) in &pages {
-            if let Some((_, owner)) = claims.get(&page.handle) {
+            if let Some((_, owner)) = claims.get(page.handle.as_str()) {
                 c.diagnostics.push(Diagnostic::error(
                     path,
                     page.handle_line,
@@ -78,7 +79,7 @@ impl Claims {
                 ));
                 continue;
             }
-            claims.insert(page.handle.clone(), (page.handle.clone(), path.to_string()));
+            claims.insert(&page.handle, (&page.handle, path));
             c.pages.insert(
                 page.handle.clone(),
                 Person {
@@ -96,14 +97,14 @@ impl Claims {
         }
         // Pass 2: page aliases, from the pages that kept their handle.
         for &(path, page) in &pages {
-            if c.pages.get(&page.handle).and_then(|p| p.page.as_deref()) != Some(path) {
+            if claims.get(page.handle.as_str()).map(|c| c.1) != Some(path) {
                 continue;
             }
             for alias in &page.aliases {
                 if *alias == page.handle {
                     continue;
                 }
-                match claims.get(alias) {
+                match claims.get(alias.as_str()) {
                     Some((h, _)) if *h == page.handle => {}
                     Some((_, owner)) => c.diagnostics.push(Diagnostic::error(
                         path,
@@ -112,14 +113,14 @@ impl Claims {
                         format!("alias `{alias}` is already claimed by {owner}"),
                     )),
                     None => {
-                        claims.insert(alias.clone(), (page.handle.clone(), path.to_string()));
+                        claims.insert(alias, (&page.handle, path));
                     }
                 }
             }
         }
         // Pass 3: config aliases; a page's claim beats them.
         for (alias, handle) in &cfg.aliases {
-            match claims.get(alias) {
+            match claims.get(alias.as_str()) {
                 Some((h, _)) if h == handle => {}
                 Some((_, owner)) => c.diagnostics.push(Diagnostic::warning(
                     crate::config::FILE_NAME,
@@ -128,15 +129,15 @@ impl Claims {
                     format!("config alias `{alias}` is ignored: {owner} claims it"),
                 )),
                 None => {
-                    claims.insert(
-                        alias.clone(),
-                        (handle.clone(), crate::config::FILE_NAME.to_string()),
-                    );
+                    claims.insert(alias, (handle, crate::config::FILE_NAME));
                 }
             }
         }
         c.diagnostics.sort();
-        c.keys = claims.into_iter().map(|(k, (h, _))| (k, h)).collect();
+        c.keys = claims
+            .into_iter()
+            .map(|(k, (h, _))| (k.to_string(), h.to_string()))
+            .collect();
         c
     }
 

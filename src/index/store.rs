@@ -62,6 +62,23 @@ pub fn load_ledger(conn: &Connection, claims: &Claims) -> rusqlite::Result<Optio
     Ok(Some(l))
 }
 
+/// Reads the ledger and the claims of the pages it was finished with;
+/// `None` when the index holds no ledger (never written).
+pub fn load_ledger_and_claims(
+    conn: &Connection,
+    cfg: &Config,
+) -> rusqlite::Result<Option<(Ledger, Claims)>> {
+    let lap = crate::lap::Lap::new();
+    let pages = load_pages(conn)?;
+    lap.done("read the pages");
+    let claims = claims(&pages, cfg);
+    drop(pages);
+    lap.done("claims of the pages");
+    let l = load_ledger(conn, &claims)?;
+    lap.done("read the ledger");
+    Ok(l.map(|l| (l, claims)))
+}
+
 /// What an incremental sync touched, to write back.
 #[derive(Debug, Default)]
 pub struct Touched {
