@@ -204,7 +204,11 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     );
 
     match &cli.command {
-        Command::Check => return check(cli, &root, &cfg, &mut src, style, today, ctx),
+        Command::Check => {
+            let exit = check(cli, &root, &cfg, &mut src, style, today, ctx);
+            src.close_for_exit();
+            return exit;
+        }
         Command::Index { check, .. } => {
             if *check {
                 let verified = src.verify(&root, &cfg, today, &mut note_to(ctx.err));
@@ -293,6 +297,7 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
             source,
         })?,
     }
+    src.close_for_exit();
     Ok(Exit::Success)
 }
 

@@ -32,6 +32,21 @@ pub struct Person {
 }
 
 impl Person {
+    /// The person of a page at `path` (aliases are settled by the claims).
+    fn of_page(path: String, page: PageFacts) -> Person {
+        Person {
+            handle: page.handle,
+            name: page.name,
+            circles: page.circles,
+            page: Some(path),
+            cadence: page.cadence,
+            birthday: page.birthday,
+            org: page.org,
+            email: page.email,
+            aliases: Vec::new(),
+        }
+    }
+
     /// A person known only from mentions.
     pub fn mentioned(handle: &str) -> Person {
         Person {
@@ -60,13 +75,45 @@ impl Claims {
         cfg: &Config,
     ) -> Claims {
         let pages: Vec<(&str, &PageFacts)> = pages.into_iter().collect();
+        let (mut c, kept) = Claims::claim(&pages, cfg);
+        for (&(path, page), kept) in pages.iter().zip(kept) {
+            if kept {
+                c.pages.insert(
+                    page.handle.clone(),
+                    Person::of_page(path.to_string(), page.clone()),
+                );
+            }
+        }
+        c
+    }
+
+    /// The claims of `pages` (path and front matter, in byte order of
+    /// their paths) and of the config, made from the pages themselves
+    /// (moved, not copied: what reading them from the index gives).
+    pub fn owned(pages: Vec<(String, PageFacts)>, cfg: &Config) -> Claims {
+        let refs: Vec<(&str, &PageFacts)> = pages.iter().map(|(p, f)| (p.as_str(), f)).collect();
+        let (mut c, kept) = Claims::claim(&refs, cfg);
+        drop(refs);
+        for ((path, page), kept) in pages.into_iter().zip(kept) {
+            if kept {
+                c.pages
+                    .insert(page.handle.clone(), Person::of_page(path, page));
+            }
+        }
+        c
+    }
+
+    /// Every key's claim and the conflicts (`pages` stays empty), and for
+    /// each page whether it kept its handle.
+    fn claim(pages: &[(&str, &PageFacts)], cfg: &Config) -> (Claims, Vec<bool>) {
         let mut c = Claims::default();
+        let mut kept = vec![false; pages.len()];
         // key → (canonical handle, claiming path), borrowed until the end.
         let mut claims: FxHashMap<&str, (&str, &str)> = FxHashMap::default();
         claims.reserve(pages.len());
         // Pass 1: page handles. A page can never lose its own handle to an
         // alias; of two pages with one handle, the first path wins.
-        for &(path, page) in &pages {
+        for (&(path, page), kept) in pages.iter().zip(&mut kept) {
             if let Some((_, owner)) = claims.get(page.handle.as_str()) {
                 c.diagnostics.push(Diagnostic::error(
                     path,
@@ -80,26 +127,10 @@ impl Claims {
                 continue;
             }
             claims.insert(&page.handle, (&page.handle, path));
-            c.pages.insert(
-                page.handle.clone(),
-                Person {
-                    handle: page.handle.clone(),
-                    name: page.name.clone(),
-                    circles: page.circles.clone(),
-                    page: Some(path.to_string()),
-                    cadence: page.cadence.clone(),
-                    birthday: page.birthday.clone(),
-                    org: page.org.clone(),
-                    email: page.email.clone(),
-                    aliases: Vec::new(),
-                },
-            );
+            *kept = true;
         }
         // Pass 2: page aliases, from the pages that kept their handle.
-        for &(path, page) in &pages {
-            if claims.get(page.handle.as_str()).map(|c| c.1) != Some(path) {
-                continue;
-            }
+        for (&(path, page), _) in pages.iter().zip(&kept).filter(|(_, k)| **k) {
             for alias in &page.aliases {
                 if *alias == page.handle {
                     continue;
@@ -138,7 +169,7 @@ impl Claims {
             .into_iter()
             .map(|(k, (h, _))| (k.to_string(), h.to_string()))
             .collect();
-        c
+        (c, kept)
     }
 
     /// The canonical handle of a mention key: the claimed handle of an

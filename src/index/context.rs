@@ -6,6 +6,10 @@
 //! many were found, so a `touch_days` row missing for any reason can never
 //! change an answer: the caller then falls back to the whole vault
 //! (`query::last_touches`, the reference this must equal).
+//!
+//! Also one person's timeline (`show`): only the notes that name them are
+//! kept and resolved, not every note (`query::timeline` on the whole vault
+//! is the reference).
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};

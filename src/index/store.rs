@@ -71,8 +71,7 @@ pub fn load_ledger_and_claims(
     let lap = crate::lap::Lap::new();
     let pages = load_pages(conn)?;
     lap.done("read the pages");
-    let claims = claims(&pages, cfg);
-    drop(pages);
+    let claims = Claims::owned(pages, cfg);
     lap.done("claims of the pages");
     let l = load_ledger(conn, &claims)?;
     lap.done("read the ledger");
