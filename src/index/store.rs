@@ -62,8 +62,10 @@ pub fn load_ledger(conn: &Connection, claims: &Claims) -> rusqlite::Result<Optio
     Ok(Some(l))
 }
 
-/// Reads the ledger and the claims of the pages it was finished with;
-/// `None` when the index holds no ledger (never written).
+/// Reads the ledger and the claims of the pages it was finished with
+/// (which, having handed their people's facts to the ledger, serve to
+/// resolve mentions only: see [`Ledger::finish_taking`]); `None` when the
+/// index holds no ledger (never written).
 pub fn load_ledger_and_claims(
     conn: &Connection,
     cfg: &Config,
@@ -71,11 +73,19 @@ pub fn load_ledger_and_claims(
     let lap = crate::lap::Lap::new();
     let pages = load_pages(conn)?;
     lap.done("read the pages");
-    let claims = Claims::owned(pages, cfg);
+    let mut claims = Claims::owned(pages, cfg);
     lap.done("claims of the pages");
-    let l = load_ledger(conn, &claims)?;
+    let data: Option<Vec<u8>> = conn
+        .query_row("SELECT data FROM ledger WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    let Some(data) = data else {
+        return Ok(None);
+    };
+    let mut l = codec::decode_ledger(&data).map_err(damaged)?;
+    drop(data);
+    l.finish_taking(&mut claims);
     lap.done("read the ledger");
-    Ok(l.map(|l| (l, claims)))
+    Ok(Some((l, claims)))
 }
 
 /// What an incremental sync touched, to write back.
