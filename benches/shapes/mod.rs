@@ -74,7 +74,7 @@ pub fn contacts(dir: &Path, people: usize, journal: usize, seed: u64) -> Written
         );
         write(dir, &format!("people/{name}.md"), &s, &mut w);
     }
-    let hot = people.min(5_000).max(1);
+    let hot = people.clamp(1, 5_000);
     for k in 0..journal {
         s.clear();
         let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
