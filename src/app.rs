@@ -268,6 +268,9 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
         let timeline = timeline(cli, &root, &cfg, today, src, ctx.err);
         let last = last_touches(cli, &root, &cfg, today, src, ctx.err);
+        // What resolves mentions is not needed past this point: its memory
+        // goes to the rows.
+        src.drop_claims();
         lap.done("load what answers are made from");
         let (ledger, vault) = src.loaded();
         let mut answers = Answers::new(ledger, &cfg, today);

@@ -384,6 +384,12 @@ impl Source {
         crate::query::timeline(self.vault(root, cfg, today, note), handle, today)
     }
 
+    /// Frees the claims kept for resolving mentions (read again if asked
+    /// for later).
+    pub fn drop_claims(&mut self) {
+        self.claims = None;
+    }
+
     /// Ends a run that exits next: the index is closed, and what was
     /// loaded is left to the exit to free (dropping 200,000 people one
     /// string at a time costs more than answering about them).
