@@ -257,12 +257,17 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     let lap = crate::lap::Lap::new();
     let bytes = stored_or_made(&mut src, &key, |src, buf| {
         lap.done("stored answer: none");
-        // `show` and `export` need every entry; the rest only the ledger.
-        if matches!(cli.command, Command::Show { .. } | Command::Export) {
+        // `export` needs every entry; `show` one person's; the rest only
+        // the ledger.
+        if matches!(cli.command, Command::Export) {
             src.vault(&root, &cfg, today, &mut note_to(ctx.err));
         }
         src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
+        let timeline = timeline(cli, &root, &cfg, today, src, ctx.err);
         let last = last_touches(cli, &root, &cfg, today, src, ctx.err);
+        // What resolves mentions is not needed past this point: its memory
+        // goes to the rows.
+        src.drop_claims();
         lap.done("load what answers are made from");
         let (ledger, vault) = src.loaded();
         let mut answers = Answers::new(ledger, &cfg, today);
@@ -274,6 +279,7 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
             cli,
             &answers,
             vault,
+            timeline,
             style,
             format,
             &base,
@@ -553,13 +559,33 @@ fn last_touches(
     Some(src.last_touches(root, cfg, today, &handles, &mut note_to(err)))
 }
 
+/// `show`'s timeline: the entries with the person asked about, when
+/// there is such a person.
+fn timeline(
+    cli: &Cli,
+    root: &Path,
+    cfg: &Config,
+    today: NaiveDate,
+    src: &mut Source,
+    err: &mut dyn Write,
+) -> Option<Vec<crate::query::TimelineRow>> {
+    let Command::Show { person } = &cli.command else {
+        return None;
+    };
+    let ledger = src.ledger(root, cfg, today, &mut note_to(err));
+    let handle = ledger.find(person)?.handle.clone();
+    Some(src.timeline(root, cfg, today, &handle, &mut note_to(err)))
+}
+
 /// Renders the answer of a reading command into `out`. `vault` is there
-/// for the commands that need every entry (`show`, `export`).
+/// for the command that needs every entry (`export`), `timeline` for
+/// `show`.
 #[allow(clippy::too_many_arguments)]
 fn render_answer(
     cli: &Cli,
     answers: &Answers<'_>,
     vault: Option<&Vault>,
+    timeline: Option<Vec<crate::query::TimelineRow>>,
     style: Style,
     format: Format,
     base: &str,
@@ -584,9 +610,7 @@ fn render_answer(
                     "no person `{person}` (try `relnotes people`)"
                 )));
             };
-            let timeline = vault.map_or_else(Vec::new, |v| {
-                crate::query::timeline(v, &p.handle, answers.today)
-            });
+            let timeline = timeline.unwrap_or_default();
             let commitments: Vec<_> = answers
                 .commitments()
                 .into_iter()

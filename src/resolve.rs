@@ -32,6 +32,21 @@ pub struct Person {
 }
 
 impl Person {
+    /// The person of a page at `path` (aliases are settled by the claims).
+    fn of_page(path: String, page: PageFacts) -> Person {
+        Person {
+            handle: page.handle,
+            name: page.name,
+            circles: page.circles,
+            page: Some(path),
+            cadence: page.cadence,
+            birthday: page.birthday,
+            org: page.org,
+            email: page.email,
+            aliases: Vec::new(),
+        }
+    }
+
     /// A person known only from mentions.
     pub fn mentioned(handle: &str) -> Person {
         Person {
@@ -60,13 +75,46 @@ impl Claims {
         cfg: &Config,
     ) -> Claims {
         let pages: Vec<(&str, &PageFacts)> = pages.into_iter().collect();
+        let (mut c, kept) = Claims::claim(&pages, cfg);
+        for (&(path, page), kept) in pages.iter().zip(kept) {
+            if kept {
+                c.pages.insert(
+                    page.handle.clone(),
+                    Person::of_page(path.to_string(), page.clone()),
+                );
+            }
+        }
+        c
+    }
+
+    /// The claims of `pages` (path and front matter, in byte order of
+    /// their paths) and of the config, made from the pages themselves
+    /// (moved, not copied: what reading them from the index gives).
+    pub fn owned(pages: Vec<(String, PageFacts)>, cfg: &Config) -> Claims {
+        let refs: Vec<(&str, &PageFacts)> = pages.iter().map(|(p, f)| (p.as_str(), f)).collect();
+        let (mut c, kept) = Claims::claim(&refs, cfg);
+        drop(refs);
+        for ((path, page), kept) in pages.into_iter().zip(kept) {
+            if kept {
+                c.pages
+                    .insert(page.handle.clone(), Person::of_page(path, page));
+            }
+        }
+        c
+    }
+
+    /// Every key's claim and the conflicts (`pages` stays empty), and for
+    /// each page whether it kept its handle.
+    fn claim(pages: &[(&str, &PageFacts)], cfg: &Config) -> (Claims, Vec<bool>) {
         let mut c = Claims::default();
-        // key → (canonical handle, claiming path)
-        let mut claims: FxHashMap<String, (String, String)> = FxHashMap::default();
+        let mut kept = vec![false; pages.len()];
+        // key → (canonical handle, claiming path), borrowed until the end.
+        let mut claims: FxHashMap<&str, (&str, &str)> = FxHashMap::default();
+        claims.reserve(pages.len());
         // Pass 1: page handles. A page can never lose its own handle to an
         // alias; of two pages with one handle, the first path wins.
-        for &(path, page) in &pages {
-            if let Some((_, owner)) = claims.get(&page.handle) {
+        for (&(path, page), kept) in pages.iter().zip(&mut kept) {
+            if let Some((_, owner)) = claims.get(page.handle.as_str()) {
                 c.diagnostics.push(Diagnostic::error(
                     path,
                     page.handle_line,
@@ -78,32 +126,16 @@ impl Claims {
                 ));
                 continue;
             }
-            claims.insert(page.handle.clone(), (page.handle.clone(), path.to_string()));
-            c.pages.insert(
-                page.handle.clone(),
-                Person {
-                    handle: page.handle.clone(),
-                    name: page.name.clone(),
-                    circles: page.circles.clone(),
-                    page: Some(path.to_string()),
-                    cadence: page.cadence.clone(),
-                    birthday: page.birthday.clone(),
-                    org: page.org.clone(),
-                    email: page.email.clone(),
-                    aliases: Vec::new(),
-                },
-            );
+            claims.insert(&page.handle, (&page.handle, path));
+            *kept = true;
         }
         // Pass 2: page aliases, from the pages that kept their handle.
-        for &(path, page) in &pages {
-            if c.pages.get(&page.handle).and_then(|p| p.page.as_deref()) != Some(path) {
-                continue;
-            }
+        for (&(path, page), _) in pages.iter().zip(&kept).filter(|(_, k)| **k) {
             for alias in &page.aliases {
                 if *alias == page.handle {
                     continue;
                 }
-                match claims.get(alias) {
+                match claims.get(alias.as_str()) {
                     Some((h, _)) if *h == page.handle => {}
                     Some((_, owner)) => c.diagnostics.push(Diagnostic::error(
                         path,
@@ -112,14 +144,14 @@ impl Claims {
                         format!("alias `{alias}` is already claimed by {owner}"),
                     )),
                     None => {
-                        claims.insert(alias.clone(), (page.handle.clone(), path.to_string()));
+                        claims.insert(alias, (&page.handle, path));
                     }
                 }
             }
         }
         // Pass 3: config aliases; a page's claim beats them.
         for (alias, handle) in &cfg.aliases {
-            match claims.get(alias) {
+            match claims.get(alias.as_str()) {
                 Some((h, _)) if h == handle => {}
                 Some((_, owner)) => c.diagnostics.push(Diagnostic::warning(
                     crate::config::FILE_NAME,
@@ -128,16 +160,16 @@ impl Claims {
                     format!("config alias `{alias}` is ignored: {owner} claims it"),
                 )),
                 None => {
-                    claims.insert(
-                        alias.clone(),
-                        (handle.clone(), crate::config::FILE_NAME.to_string()),
-                    );
+                    claims.insert(alias, (handle, crate::config::FILE_NAME));
                 }
             }
         }
         c.diagnostics.sort();
-        c.keys = claims.into_iter().map(|(k, (h, _))| (k, h)).collect();
-        c
+        c.keys = claims
+            .into_iter()
+            .map(|(k, (h, _))| (k.to_string(), h.to_string()))
+            .collect();
+        (c, kept)
     }
 
     /// The canonical handle of a mention key: the claimed handle of an

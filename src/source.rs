@@ -13,7 +13,8 @@ use crate::config::Config;
 use crate::index::{self, Index, SyncStats};
 use crate::ledger::Ledger;
 use crate::model::{Diagnostic, NoteFacts};
-use crate::query::LastTouch;
+use crate::query::{LastTouch, TimelineRow};
+use crate::resolve::Claims;
 use crate::vault::Vault;
 
 /// How to open the index.
@@ -35,6 +36,9 @@ pub struct Source {
     /// What `report`, `people` and `due` are answered from: handed over by
     /// the sync, or read from the index on first use.
     pub ledger: Option<Ledger>,
+    /// Who claims which handle and alias, when the ledger was read from
+    /// the index (its pages are read once per run, not per question).
+    claims: Option<Claims>,
     /// Every note's facts, when a sync or a load already has them.
     notes: Option<Vec<NoteFacts>>,
     /// Every note resolved, for `show`, `export` and `check`: built on
@@ -136,6 +140,7 @@ impl Source {
     /// Forgets what was loaded (the daemon keeps little between batches).
     pub fn release(&mut self) {
         self.ledger = None;
+        self.claims = None;
         self.notes = None;
         self.vault = None;
     }
@@ -244,6 +249,7 @@ impl Source {
         self.stats = synced.stats;
         self.incomplete = synced.incomplete;
         self.ledger = synced.ledger;
+        self.claims = None;
         self.notes = synced.notes;
         self.vault = None;
         if !synced.stats.scoped {
@@ -256,6 +262,7 @@ impl Source {
     fn load_in_memory(&mut self, root: &Path, cfg: &Config) {
         let (notes, file_diags, st) = crate::load::load(root, cfg);
         self.ledger = Some(Ledger::derive(&notes, cfg));
+        self.claims = None;
         self.notes = Some(notes);
         self.vault = None;
         self.file_diags = file_diags;
@@ -288,9 +295,10 @@ impl Source {
             if let Some(notes) = &self.notes {
                 self.ledger = Some(Ledger::derive(notes, cfg));
             } else if let Some(idx) = self.index.take() {
-                match index::sync::load_ledger(&idx.conn, cfg) {
-                    Ok(Some(l)) => {
+                match index::store::load_ledger_and_claims(&idx.conn, cfg) {
+                    Ok(Some((l, claims))) => {
                         self.ledger = Some(l);
+                        self.claims = Some(claims);
                         self.index = Some(idx);
                     }
                     Ok(None) => {
@@ -358,9 +366,10 @@ impl Source {
             if let (Some(idx), Some(ledger)) = (&self.index, &self.ledger) {
                 // An error here is met again loading the vault, which
                 // moves a damaged index aside.
-                if let Ok(Some(last)) =
-                    index::context::last_touches(&idx.conn, cfg, ledger, handles, today)
-                {
+                let claims = claims_of(&mut self.claims, idx, cfg);
+                if let Ok(Some(last)) = claims.and_then(|c| {
+                    index::context::last_touches(&idx.conn, c, ledger, handles, today)
+                }) {
                     tracing::debug!("last interactions: from the notes of their days");
                     return last;
                 }
@@ -368,6 +377,41 @@ impl Source {
         }
         tracing::debug!("last interactions: from every note");
         crate::query::last_touches(self.vault(root, cfg, today, note), today)
+    }
+
+    /// One person's timeline (see `query::timeline`, whose answer this
+    /// is): from the vault when it is loaded or the notes are in memory;
+    /// else from the index, keeping only the notes that name them
+    /// (`index::context`); else from the whole vault.
+    pub fn timeline(
+        &mut self,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        handle: &str,
+        note: &mut dyn FnMut(String),
+    ) -> Vec<TimelineRow> {
+        self.ledger(root, cfg, today, note);
+        if self.vault.is_none() && self.notes.is_none() {
+            if let (Some(idx), Some(ledger)) = (&self.index, &self.ledger) {
+                // An error here is met again loading the vault, which
+                // moves a damaged index aside.
+                let claims = claims_of(&mut self.claims, idx, cfg);
+                if let Ok(rows) = claims
+                    .and_then(|c| index::context::timeline(&idx.conn, c, ledger, handle, today))
+                {
+                    tracing::debug!("timeline: from the notes that name them");
+                    return rows;
+                }
+            }
+        }
+        crate::query::timeline(self.vault(root, cfg, today, note), handle, today)
+    }
+
+    /// Frees the claims kept for resolving mentions (read again if asked
+    /// for later).
+    pub fn drop_claims(&mut self) {
+        self.claims = None;
     }
 
     /// What has been loaded: the ledger (an empty one if none was asked
@@ -466,10 +510,25 @@ impl Source {
     }
 }
 
+/// The claims of the index's pages: `claims` when read already, else read
+/// now (and kept there).
+fn claims_of<'c>(
+    claims: &'c mut Option<Claims>,
+    idx: &Index,
+    cfg: &Config,
+) -> rusqlite::Result<&'c Claims> {
+    if claims.is_none() {
+        let pages = index::store::load_pages(&idx.conn)?;
+        *claims = Some(Claims::owned(pages, cfg));
+    }
+    Ok(claims.get_or_insert_with(Claims::default))
+}
+
 impl Drop for Source {
     fn drop(&mut self) {
         if self.one_shot {
             std::mem::forget(self.ledger.take());
+            std::mem::forget(self.claims.take());
             std::mem::forget(self.notes.take());
             std::mem::forget(self.vault.take());
         }

@@ -117,6 +117,52 @@ impl Vault {
         }
     }
 
+    /// Some of the notes, resolved by `resolver` (made from the claims and
+    /// mention keys of all notes): each entry with the same people as in
+    /// the whole vault, numbered among the people these notes name. What
+    /// one person's timeline needs, without resolving every note; it knows
+    /// no one's facts (`people` is empty).
+    pub fn part(mut notes: Vec<NoteFacts>, resolver: &Resolver<'_>) -> Vault {
+        notes.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut named: BTreeSet<&str> = BTreeSet::new();
+        for n in &notes {
+            named.extend(n.page.as_ref().map(|p| p.handle.as_str()));
+            let mentions = n.entries.iter().flat_map(|e| &e.mentions);
+            named.extend(mentions.filter_map(|m| resolver.resolve(m)));
+        }
+        let handles: Vec<String> = named.into_iter().map(str::to_string).collect();
+        let mut v = Vault {
+            handles,
+            ..Vault::default()
+        };
+        let resolved = notes
+            .iter()
+            .map(|note| {
+                let entries = note.entries.iter();
+                entries
+                    .map(|e| {
+                        let mut m: Vec<PersonId> = e
+                            .mentions
+                            .iter()
+                            .filter_map(|m| resolver.resolve(m))
+                            .filter_map(|h| v.id(h))
+                            .collect();
+                        m.sort_unstable();
+                        m.dedup();
+                        EntryPeople { mentioned: m }
+                    })
+                    .collect()
+            })
+            .collect();
+        v.page_of = notes
+            .iter()
+            .map(|n| n.page.as_ref().and_then(|p| v.id(&p.handle)))
+            .collect();
+        v.resolved = resolved;
+        v.notes = notes;
+        v
+    }
+
     /// The errors in the notes and between them (front matter, claims):
     /// what every command reports, not only `check`.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {

@@ -5,8 +5,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The release binary: `target/release/deps/<bench>-xxxx` →
-/// `target/release/relnotes`.
+/// `target/release/relnotes`; `RELNOTES_BENCH_BIN` names another (to
+/// measure two builds with one benchmark).
 pub fn bin() -> PathBuf {
+    if let Some(b) = std::env::var_os("RELNOTES_BENCH_BIN") {
+        return PathBuf::from(b);
+    }
     let exe = std::env::current_exe().unwrap();
     exe.parent().unwrap().parent().unwrap().join("relnotes")
 }

@@ -6,6 +6,10 @@
 //! many were found, so a `touch_days` row missing for any reason can never
 //! change an answer: the caller then falls back to the whole vault
 //! (`query::last_touches`, the reference this must equal).
+//!
+//! Also one person's timeline (`show`): only the notes that name them are
+//! kept and resolved, not every note (`query::timeline` on the whole vault
+//! is the reference).
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,11 +18,11 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use rusqlite::Connection;
 
-use crate::config::Config;
 use crate::ledger::{interaction_date, interactive, with_page_person, Ledger};
 use crate::model::NoteFacts;
-use crate::query::LastTouch;
-use crate::resolve::Resolver;
+use crate::query::{LastTouch, TimelineRow};
+use crate::resolve::{Claims, Resolver};
+use crate::vault::Vault;
 
 use super::{codec, store};
 
@@ -40,7 +44,7 @@ struct Found<'n> {
 /// account for every interaction the ledger counts on a last-contact day.
 pub fn last_touches(
     conn: &Connection,
-    cfg: &Config,
+    claims: &Claims,
     ledger: &Ledger,
     handles: &[String],
     today: NaiveDate,
@@ -64,8 +68,7 @@ pub fn last_touches(
     }
     let days: BTreeSet<NaiveDate> = wanted.values().map(|w| w.day).collect();
     let notes = notes_on(conn, &days)?;
-    let claims = store::claims(&store::load_pages(conn)?, cfg);
-    let resolver = Resolver::new(&claims, ledger.at_keys());
+    let resolver = Resolver::new(claims, ledger.at_keys());
     let mut found: BTreeMap<&str, Found<'_>> = BTreeMap::new();
     for note in &notes {
         scan(note, &resolver, &wanted, today, &mut found);
@@ -115,6 +118,52 @@ fn notes_on(conn: &Connection, days: &BTreeSet<NaiveDate>) -> rusqlite::Result<V
         .map(|(_, b)| codec::decode_note(b))
         .collect::<Result<Vec<_>, _>>()
         .map_err(store::damaged)
+}
+
+/// Notes decoded per batch: memory stays bounded by what is kept.
+const BATCH: usize = 4096;
+
+/// `handle`'s timeline (`query::timeline` on the whole vault, which this
+/// equals): every note is decoded, but only those that name them (a
+/// mention that resolves to them, or their page) are kept and resolved.
+pub fn timeline(
+    conn: &Connection,
+    claims: &Claims,
+    ledger: &Ledger,
+    handle: &str,
+    today: NaiveDate,
+) -> rusqlite::Result<Vec<TimelineRow>> {
+    let resolver = Resolver::new(claims, ledger.at_keys());
+    let names = |n: &NoteFacts| {
+        n.page.as_ref().is_some_and(|p| p.handle == handle)
+            || n.entries
+                .iter()
+                .flat_map(|e| &e.mentions)
+                .any(|m| resolver.resolve(m) == Some(handle))
+    };
+    let mut kept: Vec<NoteFacts> = Vec::new();
+    let mut batch: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+    let mut keep = |batch: &mut Vec<Vec<u8>>| -> rusqlite::Result<()> {
+        let notes = batch
+            .par_iter()
+            .map(|b| codec::decode_note(b).map(|n| names(&n).then_some(n)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(store::damaged)?;
+        kept.extend(notes.into_iter().flatten());
+        batch.clear();
+        Ok(())
+    };
+    let mut stmt = conn.prepare("SELECT data FROM facts")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        batch.push(r.get(0)?);
+        if batch.len() == BATCH {
+            keep(&mut batch)?;
+        }
+    }
+    keep(&mut batch)?;
+    let part = Vault::part(kept, &resolver);
+    Ok(crate::query::timeline(&part, handle, today))
 }
 
 /// Counts and ranks the touches in `note` of wanted people on their day,

@@ -62,6 +62,32 @@ pub fn load_ledger(conn: &Connection, claims: &Claims) -> rusqlite::Result<Optio
     Ok(Some(l))
 }
 
+/// Reads the ledger and the claims of the pages it was finished with
+/// (which, having handed their people's facts to the ledger, serve to
+/// resolve mentions only: see [`Ledger::finish_taking`]); `None` when the
+/// index holds no ledger (never written).
+pub fn load_ledger_and_claims(
+    conn: &Connection,
+    cfg: &Config,
+) -> rusqlite::Result<Option<(Ledger, Claims)>> {
+    let lap = crate::lap::Lap::new();
+    let pages = load_pages(conn)?;
+    lap.done("read the pages");
+    let mut claims = Claims::owned(pages, cfg);
+    lap.done("claims of the pages");
+    let data: Option<Vec<u8>> = conn
+        .query_row("SELECT data FROM ledger WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    let Some(data) = data else {
+        return Ok(None);
+    };
+    let mut l = codec::decode_ledger(&data).map_err(damaged)?;
+    drop(data);
+    l.finish_taking(&mut claims);
+    lap.done("read the ledger");
+    Ok(Some((l, claims)))
+}
+
 /// What an incremental sync touched, to write back.
 #[derive(Debug, Default)]
 pub struct Touched {

@@ -38,21 +38,24 @@ fn table(
     };
     let head = line(header.iter().map(|h| (*h).to_string()).collect());
     writeln!(out, "{}", style.bold(&head))?;
+    // One line buffer for every row: a table of 200,000 people is
+    // written without allocating per cell.
+    let mut s = String::new();
     for (ri, r) in rows.iter().enumerate() {
+        s.clear();
         let n = r.len();
-        let cells: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(ci, c)| {
-                let pad = if ci + 1 < n {
-                    widths[ci].saturating_sub(width(c))
-                } else {
-                    0
-                };
-                format!("{}{}", paint(ri, ci, c), " ".repeat(pad))
-            })
-            .collect();
-        writeln!(out, "{}", cells.join("  ").trim_end())?;
+        for (ci, c) in r.iter().enumerate() {
+            if ci > 0 {
+                s.push_str("  ");
+            }
+            s.push_str(&paint(ri, ci, c));
+            if ci + 1 < n {
+                let pad = widths[ci].saturating_sub(width(c));
+                s.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.write_all(s.trim_end().as_bytes())?;
+        out.write_all(b"\n")?;
     }
     Ok(())
 }

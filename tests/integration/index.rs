@@ -243,6 +243,9 @@ fn assert_same_ledger_answers(v: &Vault, step: &str) {
         &["report", "--format", "json"],
         &["people", "--format", "json"],
         &["due", "--within", "400d", "--format", "json"],
+        // A timeline from the notes that name the person, not every note.
+        &["show", "ali", "--format", "json"],
+        &["show", "bob", "--format", "json"],
     ] {
         let mem = from_memory(v, q);
         let idx = with_index(v, q);
