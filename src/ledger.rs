@@ -265,6 +265,12 @@ impl Ledger {
     /// note would give, computed with every mention key resolved once and
     /// people as numbers (in handle order), not strings.
     pub fn derive(notes: &[NoteFacts], cfg: &Config) -> Ledger {
+        Ledger::derive_with_claims(notes, cfg).0
+    }
+
+    /// [`Ledger::derive`], and the claims of the notes' pages it made on
+    /// the way (who-is-who, which the sync's full-text rows resolve with).
+    pub fn derive_with_claims(notes: &[NoteFacts], cfg: &Config) -> (Ledger, Claims) {
         let claims = Claims::new(pages(notes), cfg);
         // Every mention key, numbered, with its uses; every mention as the
         // number of its key (twice it, plus one for a wikilink).
@@ -384,7 +390,7 @@ impl Ledger {
         l.tasks
             .dedup_by(|a, b| a.file == b.file && a.line == b.line);
         l.finish(&claims);
-        l
+        (l, claims)
     }
 
     /// Adds (`up`) or removes the mention keys `note` writes.

@@ -41,7 +41,7 @@ use super::store;
 use crate::config::Config;
 use crate::ledger::Ledger;
 use crate::model::{Mention, NoteFacts};
-use crate::resolve::Resolver;
+use crate::resolve::{Claims, Resolver};
 use crate::who::{people_of, Evidence, Hit, Term, Terms};
 use crate::words::{Searchable, BARRIER};
 
@@ -318,19 +318,27 @@ impl Pending {
 }
 
 /// Writes the blobs of the notes parsed by this sync (`fresh`), resolved
-/// against `l` and the pages the index holds; with `all` (who-is-who
-/// changed), every other stored blob is resolved again too.
+/// against `l` and the pages the index holds (`claims`, when the caller has
+/// them at hand; else read here); with `all` (who-is-who changed), every
+/// other stored blob is resolved again too.
 pub fn write(
     tx: &Connection,
     l: &Ledger,
+    claims: Option<&Claims>,
     cfg: &Config,
     fresh: &[Pending],
     all: bool,
 ) -> rusqlite::Result<()> {
     let lap = crate::lap::Lap::new();
-    let pages = store::load_pages(tx)?;
-    let claims = store::claims(&pages, cfg);
-    let r = Resolver::new(&claims, l.at_keys());
+    let read;
+    let claims = match claims {
+        Some(c) => c,
+        None => {
+            read = store::claims(&store::load_pages(tx)?, cfg);
+            &read
+        }
+    };
+    let r = Resolver::new(claims, l.at_keys());
     if all {
         let skip: rustc_hash::FxHashSet<i64> = fresh.iter().map(|p| p.file_id).collect();
         resolve_stored(tx, &r, &skip)?;

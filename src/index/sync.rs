@@ -321,6 +321,8 @@ pub fn sync(
 
     let mut ledger = None;
     let mut all_notes = None;
+    // Who claims which handle, when the ledger's making had it at hand.
+    let mut claims = None;
     if must_write {
         let tx = idx
             .conn
@@ -359,7 +361,7 @@ pub fn sync(
             forget_all_but_unseen(&tx, &w)?;
         }
         lap.done("sync: read the old facts and pages");
-        let ids = write_files(&tx, &candidates, &outcomes, &removed)?;
+        let ids = write_files(&tx, &candidates, &outcomes, &removed, full)?;
         lap.done("sync: write files and facts");
         // `who`'s rows wait for the ledger, which says whom they name.
         let mut search = Vec::with_capacity(ids.len());
@@ -388,17 +390,18 @@ pub fn sync(
             } else {
                 load_all_notes(&tx, fresh)?
             };
-            let l = Ledger::derive(&notes, cfg);
+            let (l, c) = Ledger::derive_with_claims(&notes, cfg);
             lap.done("sync: derive the ledger");
             store::save_full(&tx, &l, cfg, today)?;
             ledger = Some(l);
+            claims = Some(c);
             all_notes = Some(notes);
         } else if stats.changed {
-            let claims = store::claims(&pages_before, cfg);
+            let before = store::claims(&pages_before, cfg);
             lap.done("sync: claims");
-            let stored = store::load_ledger(&tx, &claims)?;
+            let stored = store::load_ledger(&tx, &before)?;
             lap.done("sync: load the ledger");
-            match stored.and_then(|l| update(l, &claims, &old, &fresh)) {
+            match stored.and_then(|l| update(l, &before, &old, &fresh)) {
                 Some((l, touched)) => {
                     lap.done("sync: update the ledger");
                     store::save_delta(&tx, &l, &touched, cfg, today)?;
@@ -406,14 +409,17 @@ pub fn sync(
                         store::refresh_people(&tx, &l, cfg, today)?;
                     }
                     ledger = Some(l);
+                    // No page changed: who-is-who is what it was.
+                    claims = Some(before);
                 }
                 None => {
                     // Who is who changed: every note's facts are needed.
                     stats.rederived = true;
                     let notes = load_all_notes(&tx, fresh)?;
-                    let l = Ledger::derive(&notes, cfg);
+                    let (l, c) = Ledger::derive_with_claims(&notes, cfg);
                     store::save_full(&tx, &l, cfg, today)?;
                     ledger = Some(l);
+                    claims = Some(c);
                     all_notes = Some(notes);
                 }
             }
@@ -426,7 +432,14 @@ pub fn sync(
         }
         lap.done("sync: update and write the ledger");
         if let (true, Some(l)) = (stats.changed, &ledger) {
-            fts::write(&tx, l, cfg, &search, full || stats.rederived)?;
+            fts::write(
+                &tx,
+                l,
+                claims.as_ref(),
+                cfg,
+                &search,
+                full || stats.rederived,
+            )?;
             lap.done("sync: write the full-text rows");
         }
         if stats.changed {
@@ -494,20 +507,27 @@ fn forget_all_but_unseen(tx: &Connection, w: &crate::walk::Walk) -> rusqlite::Re
 /// Writes the rows of what changed: stats, hashes, facts, pages, the days
 /// of each note's interactions. Returns the file ids of the outcomes with
 /// facts, in order.
+/// `emptied`: every row of the files written was forgotten before (a full
+/// parse), so there is nothing to replace or delete: plain inserts.
 fn write_files(
     tx: &Connection,
     candidates: &[(&NoteFile, Stat, Option<Vec<u8>>)],
     outcomes: &[Outcome],
     removed: &[&String],
+    emptied: bool,
 ) -> rusqlite::Result<Vec<i64>> {
     let mut ids = Vec::new();
-    let mut upsert = tx.prepare(
+    let mut upsert = tx.prepare(if emptied {
+        "INSERT INTO files (path, size, mtime_ns, ctime_ns, inode, hash, kind, warning, wsum)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         RETURNING id"
+    } else {
         "INSERT INTO files (path, size, mtime_ns, ctime_ns, inode, hash, kind, warning, wsum)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(path) DO UPDATE SET size = ?2, mtime_ns = ?3, ctime_ns = ?4, inode = ?5,
              hash = ?6, kind = ?7, warning = ?8, wsum = ?9
-         RETURNING id",
-    )?;
+         RETURNING id"
+    })?;
     let mut put_facts =
         tx.prepare("INSERT OR REPLACE INTO facts (file_id, data) VALUES (?1, ?2)")?;
     let mut drop_facts = tx.prepare("DELETE FROM facts WHERE file_id = ?1")?;
@@ -552,7 +572,9 @@ fn write_files(
                     ],
                     |r| r.get(0),
                 )?;
-                drop_days.execute([id])?;
+                if !emptied {
+                    drop_days.execute([id])?;
+                }
                 match facts {
                     Some(b) => {
                         put_facts.execute(params![id, b.1])?;
@@ -564,11 +586,13 @@ fn write_files(
                             Some(p) => {
                                 put_page.execute(params![id, f.rel, codec::encode_page(p)])?;
                             }
+                            None if emptied => {}
                             None => {
                                 drop_page.execute([id])?;
                             }
                         }
                     }
+                    None if emptied => {}
                     None => {
                         drop_facts.execute([id])?;
                         drop_page.execute([id])?;
