@@ -245,7 +245,7 @@ pub struct Answers<'l> {
 
 /// A person's row as of `today`: their interactions up to today (plans for
 /// later days do not count yet).
-fn row(ps: &PersonState, cfg: &Config, today: NaiveDate) -> PersonRow {
+pub fn row(ps: &PersonState, cfg: &Config, today: NaiveDate) -> PersonRow {
     let mut r = base_row(&ps.person, cfg, today);
     r.mentions = ps.mentions;
     for (&day, t) in ps.days.range(..=today) {

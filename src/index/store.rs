@@ -13,7 +13,6 @@ use super::codec;
 use crate::config::Config;
 use crate::ledger::Ledger;
 use crate::model::{Diagnostic, PageFacts};
-use crate::query::Answers;
 use crate::resolve::Claims;
 
 /// A blob that does not decode, as the SQL error the sync reports.
@@ -202,7 +201,6 @@ fn write(
     cfg: &Config,
     today: NaiveDate,
 ) -> rusqlite::Result<()> {
-    let answers = Answers::new(l, cfg, today);
     let mut put = conn.prepare(
         "INSERT OR REPLACE INTO people (handle, name, page, circles, cadence, birthday, org, email,
              mentions, interactions, gave, got, first_contact, last_contact, last_gave, last_got,
@@ -211,7 +209,8 @@ fn write(
     )?;
     let mut del = conn.prepare("DELETE FROM people WHERE handle = ?1")?;
     for h in &touched.people {
-        let Some(p) = answers.person(h) else {
+        // Only the rows of the people touched are made.
+        let Some(p) = l.people.get(h).map(|ps| crate::query::row(ps, cfg, today)) else {
             del.execute([h])?;
             continue;
         };
