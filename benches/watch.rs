@@ -99,9 +99,10 @@ fn main() {
         std::thread::sleep(Duration::from_millis(500));
         let before = std::fs::metadata(&report).and_then(|m| m.modified()).ok();
         let mut text = std::fs::read_to_string(target).unwrap_or_default();
-        // An open task shows in the report's "Open commitments".
+        // A waiting task shows in the report's "Waiting on", which lists
+        // every one (its "Open commitments" list only the most urgent).
         text.push_str(&format!(
-            "\n- [ ] bench save {i}: send @bench-person-{i} the notes\n"
+            "\n- [ ] bench save {i}: @bench-person-{i} owes me the notes #waiting\n"
         ));
         let t = Instant::now();
         std::fs::write(target, text).unwrap();
