@@ -25,6 +25,8 @@ pub mod render;
 pub mod resolve;
 pub mod setup;
 pub mod source;
+#[cfg(test)]
+mod testgen;
 pub mod vault;
 pub mod walk;
 pub mod watch;

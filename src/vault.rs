@@ -78,25 +78,7 @@ impl Vault {
             .enumerate()
             .map(|(i, h)| (h.as_str(), PersonId::try_from(i).unwrap_or(PersonId::MAX)))
             .collect();
-        let resolved = notes
-            .iter()
-            .map(|note| {
-                note.entries
-                    .iter()
-                    .map(|e| {
-                        let mut m: Vec<PersonId> = e
-                            .mentions
-                            .iter()
-                            .filter_map(|m| resolver.resolve(m))
-                            .filter_map(|h| ids.get(h).copied())
-                            .collect();
-                        m.sort_unstable();
-                        m.dedup();
-                        EntryPeople { mentioned: m }
-                    })
-                    .collect()
-            })
-            .collect();
+        let resolved = resolve_entries(&notes, &resolver, |h| ids.get(h).copied());
         let page_of = notes
             .iter()
             .map(|n| {
@@ -135,25 +117,7 @@ impl Vault {
             handles,
             ..Vault::default()
         };
-        let resolved = notes
-            .iter()
-            .map(|note| {
-                let entries = note.entries.iter();
-                entries
-                    .map(|e| {
-                        let mut m: Vec<PersonId> = e
-                            .mentions
-                            .iter()
-                            .filter_map(|m| resolver.resolve(m))
-                            .filter_map(|h| v.id(h))
-                            .collect();
-                        m.sort_unstable();
-                        m.dedup();
-                        EntryPeople { mentioned: m }
-                    })
-                    .collect()
-            })
-            .collect();
+        let resolved = resolve_entries(&notes, resolver, |h| v.id(h));
         v.page_of = notes
             .iter()
             .map(|n| n.page.as_ref().and_then(|p| v.id(&p.handle)))
@@ -191,6 +155,35 @@ impl Vault {
     pub fn find(&self, query: &str) -> Option<&Person> {
         crate::resolve::find(self.people.values(), query)
     }
+}
+
+/// The people each entry of each note mentions, resolved by `resolver`
+/// and numbered by `id` (those it has no number for left out), sorted and
+/// unique.
+fn resolve_entries(
+    notes: &[NoteFacts],
+    resolver: &Resolver<'_>,
+    id: impl Fn(&str) -> Option<PersonId>,
+) -> Vec<Vec<EntryPeople>> {
+    notes
+        .iter()
+        .map(|note| {
+            note.entries
+                .iter()
+                .map(|e| {
+                    let mut m: Vec<PersonId> = e
+                        .mentions
+                        .iter()
+                        .filter_map(|m| resolver.resolve(m))
+                        .filter_map(&id)
+                        .collect();
+                    m.sort_unstable();
+                    m.dedup();
+                    EntryPeople { mentioned: m }
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -393,29 +393,9 @@ mod tests {
             "a", "Z", "k", "0", "9", ".", "_", "'", ":", ",", ";", "-", " ", "1", "A", "\t", "\"",
             "/", "@", "#",
         ];
-        for text in generated(&alphabet, 20_000) {
+        for text in crate::testgen::strings(&alphabet, 20_000) {
             assert_eq!(by_ascii(&text), by_unicode(&text), "{text:?}");
         }
-    }
-
-    /// `n` strings of up to 15 pieces of `alphabet`, from a fixed linear
-    /// congruential generator: the same strings on every run.
-    fn generated(alphabet: &[&str], n: usize) -> Vec<String> {
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            usize::try_from(state >> 33).unwrap_or(0)
-        };
-        (0..n)
-            .map(|_| {
-                let len = next() % 16;
-                (0..len)
-                    .map(|_| alphabet[next() % alphabet.len()])
-                    .collect()
-            })
-            .collect()
     }
 
     #[test]
@@ -447,7 +427,7 @@ mod tests {
             "\u{301}",
             "王",
         ];
-        for text in generated(&alphabet, 20_000) {
+        for text in crate::testgen::strings(&alphabet, 20_000) {
             let mut out = String::new();
             push_words(&mut out, &text);
             assert_eq!(out, by_unicode(&text), "{text:?}");
@@ -479,7 +459,7 @@ mod tests {
             ":",
             "-",
         ];
-        for text in generated(&alphabet, 20_000) {
+        for text in crate::testgen::strings(&alphabet, 20_000) {
             let slow: Vec<Range<usize>> = metadata_regex()
                 .find_iter(&text)
                 .map(|m| m.range())

@@ -48,17 +48,23 @@ pub fn claims(pages: &[(String, PageFacts)], cfg: &Config) -> Claims {
     Claims::new(pages.iter().map(|(p, f)| (p.as_str(), f)), cfg)
 }
 
-/// Reads the ledger; `None` when the index holds none (never written).
-pub fn load_ledger(conn: &Connection, claims: &Claims) -> rusqlite::Result<Option<Ledger>> {
+/// The ledger's snapshot as stored, not yet finished with the claims;
+/// `None` when the index holds none (never written).
+fn read_ledger(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
     let data: Option<Vec<u8>> = conn
         .query_row("SELECT data FROM ledger WHERE id = 1", [], |r| r.get(0))
         .optional()?;
-    let Some(data) = data else {
-        return Ok(None);
-    };
-    let mut l = codec::decode_ledger(&data).map_err(damaged)?;
-    l.finish(claims);
-    Ok(Some(l))
+    data.map(|d| codec::decode_ledger(&d).map_err(damaged))
+        .transpose()
+}
+
+/// Reads the ledger; `None` when the index holds none (never written).
+pub fn load_ledger(conn: &Connection, claims: &Claims) -> rusqlite::Result<Option<Ledger>> {
+    let mut l = read_ledger(conn)?;
+    if let Some(l) = &mut l {
+        l.finish(claims);
+    }
+    Ok(l)
 }
 
 /// Reads the ledger and the claims of the pages it was finished with
@@ -74,14 +80,9 @@ pub fn load_ledger_and_claims(
     lap.done("read the pages");
     let mut claims = Claims::owned(pages, cfg);
     lap.done("claims of the pages");
-    let data: Option<Vec<u8>> = conn
-        .query_row("SELECT data FROM ledger WHERE id = 1", [], |r| r.get(0))
-        .optional()?;
-    let Some(data) = data else {
+    let Some(mut l) = read_ledger(conn)? else {
         return Ok(None);
     };
-    let mut l = codec::decode_ledger(&data).map_err(damaged)?;
-    drop(data);
     l.finish_taking(&mut claims);
     lap.done("read the ledger");
     Ok(Some((l, claims)))

@@ -392,18 +392,7 @@ mod tests {
             "://", "www.", "w", "mailto:", "http", "x", "1", "+", ".", "-", " ", "<", ">", "é",
             ":", "/", "@",
         ];
-        let mut state: u64 = 7;
-        for _ in 0..20_000 {
-            let mut text = String::new();
-            for _ in 0..(state >> 60) {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                text.push_str(pieces[usize::try_from(state >> 33).unwrap_or(0) % pieces.len()]);
-            }
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+        for text in crate::testgen::strings(&pieces, 20_000) {
             assert_eq!(url_ranges(&text), url_ranges_by_search(&text), "{text:?}");
         }
     }

@@ -723,18 +723,7 @@ mod collapse_tests {
         let pieces = [
             " ", " ", "a", "b", "\t", "\n", "é", "\u{b}", "\u{a0}", "~", "\u{1}",
         ];
-        let mut state: u64 = 11;
-        for _ in 0..20_000 {
-            let mut s = String::new();
-            for _ in 0..(state >> 61) * 2 {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                s.push_str(pieces[usize::try_from(state >> 33).unwrap_or(0) % pieces.len()]);
-            }
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+        for s in crate::testgen::strings(&pieces, 20_000) {
             let slow: Vec<&str> = s.split_whitespace().collect();
             assert_eq!(super::collapse_ws(&s), slow.join(" "), "{s:?}");
         }

@@ -141,18 +141,7 @@ mod tests {
         let pieces = [
             "due:", "done:", "x", " ", " ", "\t", "[#", "A", "z", "1", "]", "d", ":",
         ];
-        let mut state: u64 = 5;
-        for _ in 0..20_000 {
-            let mut text = String::new();
-            for _ in 0..(state >> 60) {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                text.push_str(pieces[usize::try_from(state >> 33).unwrap_or(0) % pieces.len()]);
-            }
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+        for text in crate::testgen::strings(&pieces, 20_000) {
             let slow = metadata_regex().replace_all(&text, " ");
             assert_eq!(ascii_stripped(&text), slow, "{text:?}");
         }
