@@ -38,7 +38,6 @@ use rusqlite::{params, Connection};
 
 use super::codec::{self, CodecError, Reader, Writer};
 use super::store;
-use crate::config::Config;
 use crate::ledger::Ledger;
 use crate::model::{Mention, NoteFacts};
 use crate::resolve::{Claims, Resolver};
@@ -318,26 +317,17 @@ impl Pending {
 }
 
 /// Writes the blobs of the notes parsed by this sync (`fresh`), resolved
-/// against `l` and the pages the index holds (`claims`, when the caller has
-/// them at hand; else read here); with `all` (who-is-who changed), every
+/// against `l` and `claims` (of the pages the index holds, as the sync made
+/// or read them for the ledger); with `all` (who-is-who changed), every
 /// other stored blob is resolved again too.
 pub fn write(
     tx: &Connection,
     l: &Ledger,
-    claims: Option<&Claims>,
-    cfg: &Config,
+    claims: &Claims,
     fresh: &[Pending],
     all: bool,
 ) -> rusqlite::Result<()> {
     let lap = crate::lap::Lap::new();
-    let read;
-    let claims = match claims {
-        Some(c) => c,
-        None => {
-            read = store::claims(&store::load_pages(tx)?, cfg);
-            &read
-        }
-    };
     let r = Resolver::new(claims, l.at_keys());
     if all {
         let skip: rustc_hash::FxHashSet<i64> = fresh.iter().map(|p| p.file_id).collect();

@@ -431,15 +431,9 @@ pub fn sync(
             }
         }
         lap.done("sync: update and write the ledger");
-        if let (true, Some(l)) = (stats.changed, &ledger) {
-            fts::write(
-                &tx,
-                l,
-                claims.as_ref(),
-                cfg,
-                &search,
-                full || stats.rederived,
-            )?;
+        // A changed sync made or read the ledger, and with it the claims.
+        if let (true, Some(l), Some(c)) = (stats.changed, &ledger, &claims) {
+            fts::write(&tx, l, c, &search, full || stats.rederived)?;
             lap.done("sync: write the full-text rows");
         }
         if stats.changed {
