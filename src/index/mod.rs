@@ -418,8 +418,16 @@ fn migrate(conn: &Connection) -> Result<(), OpenError> {
         if version == schema::VERSION {
             return Ok(());
         }
+        // Triggers first, then virtual tables, then the rest, newest
+        // first: children before the tables they reference, so a drop
+        // never cascades (a cascade into a trigger that writes to a
+        // virtual table is refused: "database table is locked").
         let objects: Vec<(String, String)> = conn
-            .prepare("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'")?
+            .prepare(
+                "SELECT type, name FROM sqlite_master
+                 WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite_%'
+                 ORDER BY type = 'trigger' DESC, sql LIKE 'CREATE VIRTUAL%' DESC, rowid DESC",
+            )?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         for (kind, name) in objects {
@@ -447,6 +455,50 @@ fn migrate(conn: &Connection) -> Result<(), OpenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_older_schema_with_a_full_text_table_is_replaced() {
+        // Schema 5's `who` tables: an FTS5 table that a trigger on a
+        // child of `files` writes to. Dropping `files` first cascaded into
+        // it, and SQLite refused ("database table is locked"): every
+        // run of a newer relnotes answered from memory.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("i.sqlite");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT);
+             CREATE TABLE entries (
+                 id INTEGER PRIMARY KEY,
+                 file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE
+             );
+             CREATE VIRTUAL TABLE entry_words USING fts5(words, content = '', contentless_delete = 1);
+             CREATE TRIGGER entries_gone AFTER DELETE ON entries BEGIN
+                 DELETE FROM entry_words WHERE rowid = old.id;
+             END;
+             INSERT INTO files VALUES (1, 'a.md');
+             INSERT INTO entries VALUES (1, 1);
+             INSERT INTO entry_words (rowid, words) VALUES (1, 'x');
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+        drop(c);
+        let (idx, _) = Index::open(&path, false).unwrap();
+        let version: i64 = idx
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, schema::VERSION);
+        let old: i64 = idx
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'entr%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old, 0);
+    }
 
     #[test]
     fn a_stored_answer_is_read_only_in_the_state_it_was_stored_for() {
