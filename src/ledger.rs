@@ -508,6 +508,34 @@ impl Ledger {
         self.claim_diagnostics.clone_from(&claims.diagnostics);
     }
 
+    /// [`Ledger::finish`] for a ledger read in part (see
+    /// `index::store::read_parts`): settles `handles` only, the people a
+    /// change touched, whose rows are all it holds.
+    pub fn finish_some(&mut self, claims: &Claims, handles: &std::collections::BTreeSet<String>) {
+        let mut aliases: FxHashMap<&str, Vec<String>> = FxHashMap::default();
+        for (alias, h) in &claims.keys {
+            if alias != h && handles.contains(h) {
+                aliases.entry(h.as_str()).or_default().push(alias.clone());
+            }
+        }
+        for v in aliases.values_mut() {
+            v.sort();
+        }
+        for h in handles {
+            let active = self
+                .people
+                .get(h)
+                .is_some_and(|p| p.mentions > 0 || !p.days.is_empty());
+            if !active && !claims.pages.contains_key(h) {
+                self.people.remove(h);
+                continue;
+            }
+            self.person_mut(h).person = claims.person(h, &aliases);
+        }
+        self.name_from_at_links(claims);
+        self.claim_diagnostics.clone_from(&claims.diagnostics);
+    }
+
     /// [`Ledger::finish`], with each page person's facts moved out of
     /// `claims` rather than copied (what a run that reads 200,000 pages
     /// would otherwise hold twice). `claims.pages` keeps what resolving

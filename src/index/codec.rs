@@ -19,7 +19,6 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::ledger::{KeyUse, Ledger, OpenTask, PersonState, Tally};
 use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, PageFacts, Severity, Task};
-use crate::resolve::Person;
 
 /// The format of every blob; bump when the layout changes.
 pub const FORMAT: u8 = 3;
@@ -32,10 +31,16 @@ const SUM: usize = 8;
 /// The checksum of chunk number `i` (`last`: the blob's last): its place
 /// is part of it, so chunks that moved, or a blob cut at a chunk's end, do
 /// not pass.
-fn chunk_sum(i: usize, last: bool, chunk: &[u8]) -> [u8; SUM] {
+/// A keyed blob's key (the row it belongs in) is part of it too: a blob
+/// under another row's key does not pass.
+fn chunk_sum(i: usize, last: bool, key: &str, chunk: &[u8]) -> [u8; SUM] {
     let mut h = blake3::Hasher::new();
     h.update(&(i as u64).to_le_bytes());
     h.update(&[u8::from(last)]);
+    if !key.is_empty() {
+        h.update(&(key.len() as u64).to_le_bytes());
+        h.update(key.as_bytes());
+    }
     h.update(chunk);
     let mut out = [0; SUM];
     out.copy_from_slice(&h.finalize().as_bytes()[..SUM]);
@@ -43,14 +48,14 @@ fn chunk_sum(i: usize, last: bool, chunk: &[u8]) -> [u8; SUM] {
 }
 
 /// `payload` as a blob: the format byte, then each chunk and its checksum.
-fn seal(payload: &[u8]) -> Vec<u8> {
+fn seal(payload: &[u8], key: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 + payload.len() + (payload.len() / CHUNK + 1) * SUM);
     out.push(FORMAT);
     let n = payload.len().div_ceil(CHUNK).max(1);
     for i in 0..n {
         let c = &payload[(i * CHUNK).min(payload.len())..((i + 1) * CHUNK).min(payload.len())];
         out.extend_from_slice(c);
-        out.extend_from_slice(&chunk_sum(i, i + 1 == n, c));
+        out.extend_from_slice(&chunk_sum(i, i + 1 == n, key, c));
     }
     out
 }
@@ -58,6 +63,11 @@ fn seal(payload: &[u8]) -> Vec<u8> {
 /// A blob's payload, every chunk's checksum verified. One chunk (most
 /// blobs) is borrowed, not copied.
 pub fn unseal(b: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
+    unseal_keyed(b, "")
+}
+
+/// [`unseal`] for a blob sealed with the key of its row.
+fn unseal_keyed<'b>(b: &'b [u8], key: &str) -> Result<std::borrow::Cow<'b, [u8]>> {
     let rest = match b.split_first() {
         Some((&FORMAT, rest)) => rest,
         _ => return Err(CodecError("unknown format")),
@@ -65,7 +75,7 @@ pub fn unseal(b: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
     let n = rest.len().div_ceil(CHUNK + SUM).max(1);
     let segment = |i: usize, seg: &'_ [u8]| -> Result<usize> {
         let body = seg.len().checked_sub(SUM).ok_or(CodecError("truncated"))?;
-        if chunk_sum(i, i + 1 == n, &seg[..body]) != seg[body..] {
+        if chunk_sum(i, i + 1 == n, key, &seg[..body]) != seg[body..] {
             return Err(CodecError("checksum mismatch"));
         }
         Ok(body)
@@ -83,7 +93,7 @@ pub fn unseal(b: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
 }
 
 /// A blob that does not decode.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("damaged facts in the index: {0}")]
 pub struct CodecError(pub(crate) &'static str);
 
@@ -101,7 +111,11 @@ impl Writer {
     }
     /// The blob: sealed in checksummed chunks.
     pub(super) fn finish(self) -> Vec<u8> {
-        seal(&self.buf)
+        seal(&self.buf, "")
+    }
+    /// The blob of the row keyed `key`: sealed with it.
+    fn finish_keyed(self, key: &str) -> Vec<u8> {
+        seal(&self.buf, key)
     }
     pub(super) fn u(&mut self, mut v: u64) {
         while v >= 0x80 {
@@ -446,10 +460,18 @@ fn read_diag(r: &mut Reader<'_>) -> Result<Diagnostic> {
     })
 }
 
+/// Days in order: the first as a date, each next one as the days since
+/// the one before (a byte, mostly).
 fn write_days(w: &mut Writer, days: &BTreeMap<NaiveDate, Tally>) {
     w.u(days.len() as u64);
+    let mut prev: Option<i32> = None;
     for (&d, t) in days {
-        w.date(Some(d));
+        let n = d.num_days_from_ce();
+        match prev {
+            None => w.date(Some(d)),
+            Some(p) => w.u(u64::try_from(n - p).unwrap_or_default()),
+        }
+        prev = Some(n);
         w.u(u64::from(t.n));
         w.u(u64::from(t.gave));
         w.u(u64::from(t.got));
@@ -459,8 +481,20 @@ fn write_days(w: &mut Writer, days: &BTreeMap<NaiveDate, Tally>) {
 fn read_days(r: &mut Reader<'_>) -> Result<BTreeMap<NaiveDate, Tally>> {
     let n = r.len()?;
     let mut v = Vec::with_capacity(n);
+    let mut prev: Option<NaiveDate> = None;
     for _ in 0..n {
-        let d = r.date()?.ok_or(CodecError("missing day"))?;
+        let d = match prev {
+            None => r.date()?.ok_or(CodecError("missing day"))?,
+            Some(p) => {
+                let step = r.u()?;
+                if step == 0 {
+                    return Err(CodecError("days out of order"));
+                }
+                p.checked_add_days(chrono::Days::new(step))
+                    .ok_or(CodecError("date out of range"))?
+            }
+        };
+        prev = Some(d);
         v.push((
             d,
             Tally {
@@ -470,85 +504,113 @@ fn read_days(r: &mut Reader<'_>) -> Result<BTreeMap<NaiveDate, Tally>> {
             },
         ));
     }
-    if !v.windows(2).all(|w| w[0].0 < w[1].0) {
-        return Err(CodecError("days out of order"));
-    }
-    // Sorted: built in one pass.
+    // Sorted (each step forward): built in one pass.
     Ok(v.into_iter().collect())
 }
 
-/// The ledger (all but what the claims of the pages give back) as a blob:
-/// what a run that needs answers reads back in one go.
-pub fn encode_ledger(l: &Ledger) -> Vec<u8> {
+/// One person's part of the ledger (the row keyed by their handle): how
+/// often they are mentioned and their days. Their other facts come from
+/// the claims of the pages.
+pub fn encode_person(handle: &str, p: &PersonState) -> Vec<u8> {
     let mut w = Writer::new();
-    w.u(l.people.len() as u64);
-    for (h, p) in &l.people {
-        w.s(h);
-        w.u(u64::from(p.mentions));
-        write_days(&mut w, &p.days);
-    }
-    write_days(&mut w, &l.days);
-    w.u(l.tasks.len() as u64);
-    for t in &l.tasks {
+    w.u(u64::from(p.mentions));
+    write_days(&mut w, &p.days);
+    w.finish_keyed(handle)
+}
+
+/// A person's mentions and days (their other facts come from the claims).
+pub fn decode_person(handle: &str, b: &[u8]) -> Result<(u32, BTreeMap<NaiveDate, Tally>)> {
+    let payload = unseal_keyed(b, handle)?;
+    let mut r = Reader::new(&payload);
+    let p = (r.u32()?, read_days(&mut r)?);
+    r.done()?;
+    Ok(p)
+}
+
+/// One note's open tasks with someone (the row keyed by its path), in
+/// line order.
+pub fn encode_tasks(file: &str, tasks: &[OpenTask]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u(tasks.len() as u64);
+    for t in tasks {
         w.u(u64::from(t.waiting));
         w.strs(&t.people);
         w.date(t.due);
         w.date(t.date);
         w.s(&t.text);
-        w.s(&t.file);
         w.u(u64::from(t.line));
     }
+    w.finish_keyed(file)
+}
+
+pub fn decode_tasks(file: &str, b: &[u8]) -> Result<Vec<OpenTask>> {
+    let payload = unseal_keyed(b, file)?;
+    let mut r = Reader::new(&payload);
+    let n = r.len()?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(OpenTask {
+            waiting: r.u()? != 0,
+            people: r.strs()?,
+            due: r.date()?,
+            date: r.date()?,
+            text: r.s()?,
+            file: file.to_string(),
+            line: r.u32()?,
+        });
+    }
+    if !out.windows(2).all(|w| w[0].line < w[1].line) {
+        return Err(CodecError("tasks out of order"));
+    }
+    r.done()?;
+    Ok(out)
+}
+
+/// One note's errors (the row keyed by its path).
+pub fn encode_errors(file: &str, errors: &[Diagnostic]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u(errors.len() as u64);
+    for d in errors {
+        write_diag(&mut w, d);
+    }
+    w.finish_keyed(file)
+}
+
+pub fn decode_errors(file: &str, b: &[u8]) -> Result<Vec<Diagnostic>> {
+    let payload = unseal_keyed(b, file)?;
+    let mut r = Reader::new(&payload);
+    let n = r.len()?;
+    let out = (0..n)
+        .map(|_| read_diag(&mut r))
+        .collect::<Result<Vec<_>>>()?;
+    r.done()?;
+    if out.iter().any(|d| d.path != file) {
+        return Err(CodecError("error of another note"));
+    }
+    Ok(out)
+}
+
+/// The ledger-wide part: the day totals and every mention key's use.
+pub fn encode_totals(l: &Ledger) -> Vec<u8> {
+    let mut w = Writer::new();
+    write_days(&mut w, &l.days);
     w.u(l.keys.len() as u64);
     for (k, u) in &l.keys {
         w.s(k);
         w.u(u64::from(u.at));
         w.u(u64::from(u.link));
     }
-    let errors: Vec<&Diagnostic> = l.note_errors.values().flatten().collect();
-    w.u(errors.len() as u64);
-    for d in errors {
-        write_diag(&mut w, d);
-    }
-    w.finish()
+    w.finish_keyed(TOTALS)
 }
 
-pub fn decode_ledger(b: &[u8]) -> Result<Ledger> {
-    let payload = unseal(b)?;
+/// The key of the ledger-wide part's row.
+pub const TOTALS: &str = "totals";
+
+/// Reads the ledger-wide part into `l`.
+pub fn decode_totals(b: &[u8], l: &mut Ledger) -> Result<()> {
+    let payload = unseal_keyed(b, TOTALS)?;
     let mut r = Reader::new(&payload);
-    let mut l = Ledger::default();
-    let n = r.len()?;
-    let mut people = Vec::with_capacity(n);
-    for _ in 0..n {
-        let handle = r.s()?;
-        let mentions = r.u32()?;
-        let days = read_days(&mut r)?;
-        people.push((
-            handle.clone(),
-            PersonState {
-                person: Person::mentioned(&handle),
-                mentions,
-                days,
-            },
-        ));
-    }
-    if !people.windows(2).all(|w| w[0].0 < w[1].0) {
-        return Err(CodecError("people out of order"));
-    }
-    l.people = people.into_iter().collect();
     l.days = read_days(&mut r)?;
-    let n = r.len()?;
-    l.tasks.reserve(n);
-    for _ in 0..n {
-        l.tasks.push(OpenTask {
-            waiting: r.u()? != 0,
-            people: r.strs()?,
-            due: r.date()?,
-            date: r.date()?,
-            text: r.s()?,
-            file: r.s()?,
-            line: r.u32()?,
-        });
-    }
     let n = r.len()?;
     let mut keys = Vec::with_capacity(n);
     for _ in 0..n {
@@ -560,14 +622,11 @@ pub fn decode_ledger(b: &[u8]) -> Result<Ledger> {
             },
         ));
     }
-    l.keys = keys.into_iter().collect();
-    let n = r.len()?;
-    for _ in 0..n {
-        let d = read_diag(&mut r)?;
-        l.note_errors.entry(d.path.clone()).or_default().push(d);
+    if !keys.windows(2).all(|w| w[0].0 < w[1].0) {
+        return Err(CodecError("keys out of order"));
     }
-    r.done()?;
-    Ok(l)
+    l.keys = keys.into_iter().collect();
+    r.done()
 }
 
 #[cfg(test)]
@@ -578,7 +637,7 @@ mod seal_tests {
     fn every_chunk_is_checked_and_a_flipped_bit_never_decodes() {
         for len in [0, 5, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 7] {
             let payload: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
-            let blob = seal(&payload);
+            let blob = seal(&payload, "");
             assert_eq!(&*unseal(&blob).unwrap(), &payload[..]);
             for at in (0..blob.len()).step_by(997).chain([blob.len() - 1]) {
                 let mut bad = blob.clone();
@@ -622,32 +681,48 @@ mod tests {
     }
 
     #[test]
-    fn ledgers_round_trip() {
+    fn ledger_parts_round_trip_and_belong_to_their_row() {
         let cfg = Config::default();
         let files = [
             (
                 "people/a.md",
-                "---\naliases: [ace]\n---\n- 2026-11-01 coffee #got\n",
+                "---\naliases: [ace]\n---\n- 2026-11-01 coffee #got\n- 2024-02-29 call #gave\n",
             ),
             (
                 "2026-11-20.md",
-                "- @ace @b #gave\n- [ ] send @b x due:+3d\n",
+                "- @ace @b #gave\n- [ ] send @b x due:+3d\n- [ ] ask @c #waiting\n",
             ),
             ("x.md", "---\nbad: [\n---\n- [[a]] and @c in 2027\n"),
         ];
         let notes = crate::ledger::tests::notes(&files, &cfg);
         let l = crate::ledger::Ledger::derive(&notes, &cfg);
-        let b = encode_ledger(&l);
-        let mut back = decode_ledger(&b).unwrap();
-        // Page facts and aliases come back from the claims, not the blob.
-        back.finish(&crate::resolve::Claims::new(
-            crate::ledger::pages(&notes),
-            &cfg,
-        ));
-        assert_eq!(back, l);
-        assert!(!l.note_errors.is_empty());
-        for cut in 0..b.len() {
-            assert!(decode_ledger(&b[..cut]).is_err(), "cut at {cut}");
+        let mut blobs = Vec::new();
+        for (h, p) in &l.people {
+            let b = encode_person(h, p);
+            let back = decode_person(h, &b).unwrap();
+            assert_eq!((back.0, &back.1), (p.mentions, &p.days));
+            blobs.push((h.clone(), b));
+        }
+        let file = "2026-11-20.md";
+        let tasks: Vec<OpenTask> = l.tasks.iter().filter(|t| t.file == file).cloned().collect();
+        assert_eq!(tasks.len(), 2);
+        let b = encode_tasks(file, &tasks);
+        assert_eq!(decode_tasks(file, &b).unwrap(), tasks);
+        blobs.push((file.to_string(), b));
+        let (f, errors) = l.note_errors.iter().next().unwrap();
+        let b = encode_errors(f, errors);
+        assert_eq!(&decode_errors(f, &b).unwrap(), errors);
+        let b = encode_totals(&l);
+        let mut back = Ledger::default();
+        decode_totals(&b, &mut back).unwrap();
+        assert_eq!((back.days, back.keys), (l.days.clone(), l.keys.clone()));
+        blobs.push((TOTALS.to_string(), b));
+        // A row's blob under another row's key is damage, as is any cut.
+        for (key, b) in &blobs {
+            assert!(decode_person("zz", b).is_err() && decode_tasks("zz.md", b).is_err());
+            for cut in 0..b.len() {
+                assert!(unseal_keyed(&b[..cut], key).is_err(), "{key}: cut at {cut}");
+            }
         }
     }
 }

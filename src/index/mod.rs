@@ -230,7 +230,11 @@ impl Index {
     /// Whether a sync has written the ledger.
     pub fn has_ledger(&self) -> rusqlite::Result<bool> {
         self.conn
-            .query_row("SELECT 1 FROM ledger WHERE id = 1", [], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM ledger WHERE part = 'totals' AND key = ?1",
+                [codec::TOTALS],
+                |_| Ok(()),
+            )
             .optional()
             .map(|r| r.is_some())
     }

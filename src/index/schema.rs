@@ -3,7 +3,7 @@
 //! than the current one is rebuilt from the notes, never trusted.
 
 /// The schema this build writes.
-pub const VERSION: i64 = 6;
+pub const VERSION: i64 = 7;
 
 /// Bump when parsing changes what facts a note yields, or the binary form
 /// they are kept in (`codec::FORMAT`): a different value in an index means
@@ -107,14 +107,18 @@ CREATE TABLE days (
     got          INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Internal: the ledger the answers are made from (each person's
--- interactions by day, the day totals, open commitments, mention keys), in
--- relnotes' binary form; `people`, `days` and `commitments` are its public
--- face.
+-- Internal: the ledger the answers are made from, in relnotes' binary
+-- form, in rows a one-note change reads and rewrites alone: each person's
+-- mentions and interactions by day (`person`, keyed by handle), each
+-- note's open tasks with someone and its errors (`tasks`, `errors`, keyed
+-- by path), the day totals and mention keys (`totals`). `people`, `days`
+-- and `commitments` are its public face.
 CREATE TABLE ledger (
-    id   INTEGER PRIMARY KEY CHECK (id = 1),
-    data BLOB NOT NULL
-);
+    part TEXT NOT NULL,
+    key  TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (part, key)
+) WITHOUT ROWID;
 
 -- Unused since v1.1: the daemon keeps the reminders it ran `on_due` for
 -- in the user's state folder, so a rebuild never forgets them (SPEC §9).

@@ -4,9 +4,10 @@
 //! sync. The `people` table's counts are also kept as of the last sync's
 //! day, for people's own SQL questions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::codec;
@@ -48,19 +49,175 @@ pub fn claims(pages: &[(String, PageFacts)], cfg: &Config) -> Claims {
     Claims::new(pages.iter().map(|(p, f)| (p.as_str(), f)), cfg)
 }
 
-/// The ledger's snapshot as stored, not yet finished with the claims;
-/// `None` when the index holds none (never written).
-fn read_ledger(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
+/// The parts of the ledger, as the `ledger` table's `part` column says:
+/// one row per person with mentions or days (keyed by handle), per note
+/// with open tasks with someone or errors (keyed by path), and the
+/// ledger-wide totals (always there once a sync has written the ledger).
+const PERSON: &str = "person";
+const TASKS: &str = "tasks";
+const ERRORS: &str = "errors";
+const TOTALS: &str = "totals";
+
+/// One row of the ledger, decoded.
+enum Part {
+    Person(String, u32, BTreeMap<NaiveDate, crate::ledger::Tally>),
+    Tasks(Vec<crate::ledger::OpenTask>),
+    Errors(String, Vec<Diagnostic>),
+}
+
+/// The kinds of row a ledger read in whole decodes.
+#[derive(Clone, Copy)]
+enum Kind {
+    Person,
+    Tasks,
+    Errors,
+}
+
+fn kind_of(part: &str) -> Result<Kind, codec::CodecError> {
+    match part {
+        PERSON => Ok(Kind::Person),
+        TASKS => Ok(Kind::Tasks),
+        ERRORS => Ok(Kind::Errors),
+        _ => Err(codec::CodecError("unknown part of the ledger")),
+    }
+}
+
+fn decode_part(kind: Kind, key: String, data: &[u8]) -> Result<Part, codec::CodecError> {
+    Ok(match kind {
+        Kind::Person => {
+            let (mentions, days) = codec::decode_person(&key, data)?;
+            Part::Person(key, mentions, days)
+        }
+        Kind::Tasks => Part::Tasks(codec::decode_tasks(&key, data)?),
+        Kind::Errors => {
+            let e = codec::decode_errors(&key, data)?;
+            Part::Errors(key, e)
+        }
+    })
+}
+
+/// A person's row as the ledger holds it, their facts left to
+/// [`Ledger::finish`] (every person read is finished).
+fn person_state(
+    mentions: u32,
+    days: BTreeMap<NaiveDate, crate::ledger::Tally>,
+) -> crate::ledger::PersonState {
+    crate::ledger::PersonState {
+        person: crate::resolve::Person::default(),
+        mentions,
+        days,
+    }
+}
+
+/// The ledger-wide part alone (day totals and mention keys), the start of
+/// a ledger read in part; `None` when the index holds no ledger.
+pub fn read_totals(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
     let data: Option<Vec<u8>> = conn
-        .query_row("SELECT data FROM ledger WHERE id = 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT data FROM ledger WHERE part = ?1 AND key = ?2",
+            [TOTALS, codec::TOTALS],
+            |r| r.get(0),
+        )
         .optional()?;
-    data.map(|d| codec::decode_ledger(&d).map_err(damaged))
-        .transpose()
+    let Some(data) = data else { return Ok(None) };
+    let mut l = Ledger::default();
+    codec::decode_totals(&data, &mut l).map_err(damaged)?;
+    Ok(Some(l))
+}
+
+/// Adds to `l` (read in part) the rows of the people and notes `touched`
+/// names, before a change is applied to them.
+pub fn read_parts(conn: &Connection, l: &mut Ledger, touched: &Touched) -> rusqlite::Result<()> {
+    let mut get = conn.prepare_cached("SELECT data FROM ledger WHERE part = ?1 AND key = ?2")?;
+    let mut one = |part: &str, key: &str| -> rusqlite::Result<Option<Part>> {
+        let data: Option<Vec<u8>> = get.query_row([part, key], |r| r.get(0)).optional()?;
+        let kind = kind_of(part).map_err(damaged)?;
+        data.map(|d| decode_part(kind, key.to_string(), &d).map_err(damaged))
+            .transpose()
+    };
+    for h in &touched.people {
+        if let Some(Part::Person(h, mentions, days)) = one(PERSON, h)? {
+            l.people.insert(h, person_state(mentions, days));
+        }
+    }
+    for f in &touched.files {
+        if let Some(Part::Tasks(t)) = one(TASKS, f)? {
+            l.tasks.extend(t);
+        }
+        if let Some(Part::Errors(f, e)) = one(ERRORS, f)? {
+            l.note_errors.insert(f, e);
+        }
+    }
+    Ok(())
+}
+
+/// The whole ledger as stored, not yet finished with the claims: its rows
+/// read in key order and decoded in parallel. `None` when the index holds
+/// none (never written).
+pub fn read_whole(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
+    let Some(mut l) = read_totals(conn)? else {
+        return Ok(None);
+    };
+    let mut stmt =
+        conn.prepare("SELECT part, key, data FROM ledger WHERE part <> ?1 ORDER BY part, key")?;
+    let mut rows = stmt.query([TOTALS])?;
+    // Every blob in one buffer: one allocation, not one per row.
+    let mut blobs: Vec<u8> = Vec::new();
+    let mut raw: Vec<(Kind, String, std::ops::Range<usize>)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let kind = kind_of(r.get_ref(0)?.as_str()?).map_err(damaged)?;
+        let b = r.get_ref(2)?.as_blob()?;
+        let at = blobs.len();
+        blobs.extend_from_slice(b);
+        raw.push((kind, r.get(1)?, at..blobs.len()));
+    }
+    let mut parts = Vec::with_capacity(raw.len());
+    raw.into_par_iter()
+        .map(|(kind, key, at)| decode_part(kind, key, &blobs[at]))
+        .collect_into_vec(&mut parts);
+    drop(blobs);
+    // In key order: people by handle, tasks by path then line.
+    let mut people = Vec::new();
+    let mut tasks = 0;
+    for p in &parts {
+        match p {
+            Ok(Part::Tasks(t)) => tasks += t.len(),
+            Ok(_) => {}
+            Err(e) => return Err(damaged(e.clone())),
+        }
+    }
+    l.tasks.reserve_exact(tasks);
+    for p in parts.into_iter().flatten() {
+        match p {
+            Part::Person(h, mentions, days) => people.push((h, person_state(mentions, days))),
+            Part::Tasks(t) => l.tasks.extend(t),
+            Part::Errors(f, e) => {
+                l.note_errors.insert(f, e);
+            }
+        }
+    }
+    l.people = people.into_iter().collect();
+    Ok(Some(l))
+}
+
+/// Checks every row of the ledger (`relnotes index --check`); how many.
+pub fn verify_ledger(conn: &Connection) -> rusqlite::Result<usize> {
+    Ok(read_totals(conn)?.map_or(0, |_| 1) + {
+        let mut stmt = conn.prepare("SELECT part, key, data FROM ledger WHERE part <> ?1")?;
+        let mut rows = stmt.query([TOTALS])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let kind = kind_of(r.get_ref(0)?.as_str()?).map_err(damaged)?;
+            decode_part(kind, r.get(1)?, r.get_ref(2)?.as_blob()?).map_err(damaged)?;
+            n += 1;
+        }
+        n
+    })
 }
 
 /// Reads the ledger; `None` when the index holds none (never written).
 pub fn load_ledger(conn: &Connection, claims: &Claims) -> rusqlite::Result<Option<Ledger>> {
-    let mut l = read_ledger(conn)?;
+    let mut l = read_whole(conn)?;
     if let Some(l) = &mut l {
         l.finish(claims);
     }
@@ -80,11 +237,12 @@ pub fn load_ledger_and_claims(
     lap.done("read the pages");
     let mut claims = Claims::owned(pages, cfg);
     lap.done("claims of the pages");
-    let Some(mut l) = read_ledger(conn)? else {
+    let Some(mut l) = read_whole(conn)? else {
         return Ok(None);
     };
-    l.finish_taking(&mut claims);
     lap.done("read the ledger");
+    l.finish_taking(&mut claims);
+    lap.done("finish the ledger");
     Ok(Some((l, claims)))
 }
 
@@ -113,29 +271,84 @@ pub fn save_full(
     cfg: &Config,
     today: NaiveDate,
 ) -> rusqlite::Result<()> {
-    conn.execute_batch("DELETE FROM people; DELETE FROM commitments; DELETE FROM days;")?;
+    conn.execute_batch(
+        "DELETE FROM people; DELETE FROM commitments; DELETE FROM days; DELETE FROM ledger;
+         DELETE FROM aliases;",
+    )?;
     let all = Touched {
         people: l.people.keys().cloned().collect(),
         days: l.days.keys().copied().collect(),
-        ..Touched::default()
+        files: l
+            .tasks
+            .iter()
+            .map(|t| t.file.clone())
+            .chain(l.note_errors.keys().cloned())
+            .collect(),
     };
     write(conn, l, &all, cfg, today)?;
+    write_parts(conn, l, &all)?;
     let mut ins = conn.prepare(INSERT_TASK)?;
     for t in &l.tasks {
         insert_task(&mut ins, t)?;
     }
-    write_aliases(conn, l)?;
-    write_meta(conn, l)
+    write_aliases(conn, l, &all.people, true)?;
+    write_errors(conn, l)
 }
 
-/// The `aliases` table, whole: who exists (and so which aliases have a
-/// person to name) can change with any note.
-fn write_aliases(conn: &Connection, l: &Ledger) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM aliases", [])?;
-    let mut ins = conn.prepare("INSERT OR IGNORE INTO aliases (alias, handle) VALUES (?1, ?2)")?;
-    for p in l.people.values() {
-        for a in &p.person.aliases {
-            ins.execute(params![a, p.person.handle])?;
+/// The rows of the ledger's parts `touched` names, and its totals:
+/// written from `l`, or deleted when `l` holds nothing for them.
+fn write_parts(conn: &Connection, l: &Ledger, touched: &Touched) -> rusqlite::Result<()> {
+    let mut put =
+        conn.prepare_cached("INSERT OR REPLACE INTO ledger (part, key, data) VALUES (?1, ?2, ?3)")?;
+    let mut del = conn.prepare_cached("DELETE FROM ledger WHERE part = ?1 AND key = ?2")?;
+    for h in &touched.people {
+        match l
+            .people
+            .get(h)
+            .filter(|p| p.mentions > 0 || !p.days.is_empty())
+        {
+            Some(p) => put.execute(params![PERSON, h, codec::encode_person(h, p)])?,
+            None => del.execute([PERSON, h])?,
+        };
+    }
+    for f in &touched.files {
+        let start = l.tasks.partition_point(|t| t.file < *f);
+        let n = l.tasks[start..].iter().take_while(|t| t.file == *f).count();
+        match n {
+            0 => del.execute([TASKS, f])?,
+            n => put.execute(params![
+                TASKS,
+                f,
+                codec::encode_tasks(f, &l.tasks[start..start + n])
+            ])?,
+        };
+        match l.note_errors.get(f) {
+            Some(e) => put.execute(params![ERRORS, f, codec::encode_errors(f, e)])?,
+            None => del.execute([ERRORS, f])?,
+        };
+    }
+    put.execute(params![TOTALS, codec::TOTALS, codec::encode_totals(l)])?;
+    Ok(())
+}
+
+/// The `aliases` rows of `handles`: who exists (and so which aliases have
+/// a person to name) can change with any note.
+/// `emptied`: the table was emptied before (nothing to delete).
+fn write_aliases(
+    conn: &Connection,
+    l: &Ledger,
+    handles: &BTreeSet<String>,
+    emptied: bool,
+) -> rusqlite::Result<()> {
+    let mut del = conn.prepare_cached("DELETE FROM aliases WHERE handle = ?1")?;
+    let mut ins =
+        conn.prepare_cached("INSERT OR IGNORE INTO aliases (alias, handle) VALUES (?1, ?2)")?;
+    for h in handles {
+        if !emptied {
+            del.execute([h])?;
+        }
+        for a in l.people.get(h).iter().flat_map(|p| &p.person.aliases) {
+            ins.execute(params![a, h])?;
         }
     }
     Ok(())
@@ -159,7 +372,8 @@ fn insert_task(
     ])
 }
 
-/// Writes what an incremental sync touched.
+/// Writes what an incremental sync touched, from `l`: the whole ledger, or
+/// one read in part that holds at least what `touched` names.
 pub fn save_delta(
     conn: &Connection,
     l: &Ledger,
@@ -168,6 +382,7 @@ pub fn save_delta(
     today: NaiveDate,
 ) -> rusqlite::Result<()> {
     write(conn, l, touched, cfg, today)?;
+    write_parts(conn, l, touched)?;
     let mut del = conn.prepare("DELETE FROM commitments WHERE file = ?1")?;
     let mut ins = conn.prepare(INSERT_TASK)?;
     for f in &touched.files {
@@ -177,8 +392,8 @@ pub fn save_delta(
             insert_task(&mut ins, t)?;
         }
     }
-    write_aliases(conn, l)?;
-    write_meta(conn, l)
+    write_aliases(conn, l, &touched.people, false)?;
+    write_errors(conn, l)
 }
 
 /// Rewrites every person's counts as of `today` (a new day).
@@ -249,14 +464,23 @@ fn write(
     Ok(())
 }
 
-/// The ledger's snapshot, and the errors every command reports (read
-/// without loading the ledger when an answer comes from the store).
-fn write_meta(conn: &Connection, l: &Ledger) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT OR REPLACE INTO ledger (id, data) VALUES (1, ?1)",
-        [codec::encode_ledger(l)],
-    )?;
-    let errors: Vec<&Diagnostic> = l.errors().collect();
+/// The errors every command reports, read without loading the ledger
+/// when an answer comes from the store: every note's (from the ledger's
+/// rows, just written) and the claims' (in `l`, finished).
+fn write_errors(conn: &Connection, l: &Ledger) -> rusqlite::Result<()> {
+    let mut stmt =
+        conn.prepare_cached("SELECT key, data FROM ledger WHERE part = ?1 ORDER BY key")?;
+    let mut rows = stmt.query([ERRORS])?;
+    let mut notes: Vec<Diagnostic> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let key = r.get_ref(0)?.as_str()?;
+        notes.extend(codec::decode_errors(key, r.get_ref(1)?.as_blob()?).map_err(damaged)?);
+    }
+    let errors: Vec<&Diagnostic> = notes
+        .iter()
+        .chain(&l.claim_diagnostics)
+        .filter(|d| d.severity == crate::model::Severity::Error)
+        .collect();
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('errors', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
         [serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into())],

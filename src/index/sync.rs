@@ -320,6 +320,8 @@ pub fn sync(
     let must_write = stats.changed || stats.rehashed > 0 || people_stale;
 
     let mut ledger = None;
+    // Whether `ledger` is all of it, not only the rows a change touched.
+    let mut whole = true;
     let mut all_notes = None;
     // Who claims which handle, when the ledger's making had it at hand.
     let mut claims = None;
@@ -399,16 +401,23 @@ pub fn sync(
         } else if stats.changed {
             let before = store::claims(&pages_before, cfg);
             lap.done("sync: claims");
-            let stored = store::load_ledger(&tx, &before)?;
-            lap.done("sync: load the ledger");
-            match stored.and_then(|l| update(l, &before, &old, &fresh)) {
+            // A new day rewrites every person's row: the whole ledger is
+            // read. Otherwise only the rows the change touches.
+            let stored = if people_stale {
+                store::read_whole(&tx)?
+            } else {
+                None
+            };
+            let read_whole = stored.is_some();
+            match update(&tx, &before, &old, &fresh, stored)? {
                 Some((l, touched)) => {
                     lap.done("sync: update the ledger");
                     store::save_delta(&tx, &l, &touched, cfg, today)?;
-                    if people_stale {
+                    if read_whole {
                         store::refresh_people(&tx, &l, cfg, today)?;
                     }
                     ledger = Some(l);
+                    whole = read_whole;
                     // No page changed: who-is-who is what it was.
                     claims = Some(before);
                 }
@@ -470,7 +479,7 @@ pub fn sync(
     Ok(Synced {
         stats,
         walk_diagnostics: w.diagnostics,
-        ledger,
+        ledger: ledger.filter(|_| whole),
         notes: all_notes,
         incomplete,
     })
@@ -614,15 +623,19 @@ fn touch_days(note: &NoteFacts) -> std::collections::BTreeSet<chrono::NaiveDate>
 }
 
 /// Updates the ledger note by note: `old` are the facts of the changed and
-/// removed notes as the index had them, `new` those of the changed notes
-/// now. `None` when who-is-who changed (a page's front matter, or whom a
-/// wikilink names): then every note must be resolved again.
+/// removed notes as the index held them, `new` those of the changed and
+/// added notes. Reads only what the change touches: the ledger-wide
+/// totals, then the rows of the people and notes the old and new facts
+/// name (`whole`: the ledger read whole already, finished here for every
+/// row). `None` when who-is-who changed (a person page's front matter, or
+/// whom a wikilink names): the ledger must be derived again.
 fn update(
-    mut l: Ledger,
+    conn: &Connection,
     claims: &crate::resolve::Claims,
     old: &[NoteFacts],
     new: &[NoteFacts],
-) -> Option<(Ledger, Touched)> {
+    whole: Option<Ledger>,
+) -> rusqlite::Result<Option<(Ledger, Touched)>> {
     let old_pages: BTreeMap<&str, _> = old
         .iter()
         .filter_map(|n| n.page.as_ref().map(|p| (n.path.as_str(), p)))
@@ -632,14 +645,18 @@ fn update(
         .filter_map(|n| n.page.as_ref().map(|p| (n.path.as_str(), p)))
         .collect();
     if old_pages != new_pages {
-        return None;
+        return Ok(None);
     }
-    let mut touched = Touched::default();
+    let in_part = whole.is_none();
+    let Some(mut l) = (match whole {
+        Some(l) => Some(l),
+        None => store::read_totals(conn)?,
+    }) else {
+        return Ok(None);
+    };
     let before = Resolver::new(claims, l.at_keys());
+    let old_c: Vec<_> = old.iter().map(|n| contribution(n, &before)).collect();
     for n in old {
-        let c = contribution(n, &before);
-        touched.note(n, &c);
-        l.apply(&c, false);
         l.count_keys(n, false);
     }
     for n in new {
@@ -649,20 +666,30 @@ fn update(
     if l.link_keys()
         .any(|k| before.resolve_link(k) != after.resolve_link(k))
     {
-        return None;
+        return Ok(None);
     }
-    drop(before);
-    for n in new {
-        let c = contribution(n, &after);
-        touched.note(n, &c);
-        l.apply(&c, true);
+    let new_c: Vec<_> = new.iter().map(|n| contribution(n, &after)).collect();
+    let mut touched = Touched::default();
+    for (n, c) in old.iter().zip(&old_c).chain(new.iter().zip(&new_c)) {
+        touched.note(n, c);
     }
-    drop(after);
-    let people_before: Vec<String> = touched.people.iter().cloned().collect();
-    l.finish(claims);
-    // Someone may have come or gone: their rows are written or deleted.
-    touched.people.extend(people_before);
-    Some((l, touched))
+    if in_part {
+        store::read_parts(conn, &mut l, &touched)?;
+    }
+    for c in &old_c {
+        l.apply(c, false);
+    }
+    for c in &new_c {
+        l.apply(c, true);
+    }
+    drop((old_c, new_c));
+    drop((before, after));
+    if in_part {
+        l.finish_some(claims, &touched.people);
+    } else {
+        l.finish(claims);
+    }
+    Ok(Some((l, touched)))
 }
 
 /// Every note's facts: the fresh ones as parsed, the rest from the index.
@@ -718,13 +745,7 @@ pub fn verify(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
         n += 1;
     }
     n += store::load_pages(conn)?.len();
-    let ledger: Option<Vec<u8>> = conn
-        .query_row("SELECT data FROM ledger WHERE id = 1", [], |r| r.get(0))
-        .optional()?;
-    if let Some(b) = ledger {
-        codec::decode_ledger(&b).map_err(store::damaged)?;
-        n += 1;
-    }
+    n += store::verify_ledger(conn)?;
     n += file_warnings(conn)?.len();
     n += fts::verify(conn)?;
     n += verify_public(conn, cfg)?;

@@ -259,6 +259,67 @@ fn assert_same_ledger_answers(v: &Vault, step: &str) {
     }
 }
 
+/// A one-note change reads and rewrites only the ledger's rows of the
+/// people and the note it touches (and the totals), not the whole ledger;
+/// the answers stay those of memory.
+#[test]
+fn a_one_note_change_rewrites_only_the_ledger_rows_it_touches() {
+    let v = Vault::new();
+    corpus::generate(v.root(), 200, 60, 3);
+    index_run(&v);
+    let conn = rusqlite::Connection::open(index_path(&v)).unwrap();
+    let persons = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM ledger WHERE part = 'person'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let before = persons(&conn);
+    assert!(before > 30, "{before} people");
+    conn.execute_batch(
+        "CREATE TABLE written (part TEXT, key TEXT);
+         CREATE TRIGGER written_ins AFTER INSERT ON ledger
+             BEGIN INSERT INTO written VALUES (new.part, new.key); END;
+         CREATE TRIGGER written_del AFTER DELETE ON ledger
+             BEGIN INSERT INTO written VALUES (old.part, old.key); END;",
+    )
+    .unwrap();
+    v.write(
+        "zz-new.md",
+        "- 2026-11-20 coffee with @zed-new #gave\n- [ ] send @zed-new the plan\n",
+    );
+    let run = index_run(&v);
+    assert_eq!(stat(&run, "parsed"), 1, "{}", run.stdout);
+    let mut stmt = conn
+        .prepare("SELECT DISTINCT part, key FROM written ORDER BY 1, 2")
+        .unwrap();
+    let written: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expected = [
+        ("person", "zed-new"),
+        ("tasks", "zz-new.md"),
+        ("totals", "totals"),
+    ];
+    assert_eq!(
+        written,
+        expected.map(|(p, k)| (p.to_string(), k.to_string())),
+        "rows written"
+    );
+    assert_eq!(persons(&conn), before + 1);
+    drop(stmt);
+    conn.execute_batch("DELETE FROM written").unwrap();
+    // The note goes: its rows go with it, the others stay.
+    fs::remove_file(v.path("zz-new.md")).unwrap();
+    index_run(&v);
+    assert_eq!(persons(&conn), before);
+    assert_same_ledger_answers(&v, "a note came and went");
+}
+
 /// One change at a time, each through the incremental ledger update (or,
 /// when who-is-who changes, a re-resolution), each checked against memory.
 #[test]
