@@ -18,6 +18,7 @@ use rustc_hash::FxHashMap;
 
 use crate::config::Config;
 use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, Severity, Task};
+use crate::query::LastTouch;
 use crate::resolve::{Claims, Person, Resolver};
 
 /// Counts for one day.
@@ -55,6 +56,45 @@ pub struct PersonState {
     pub mentions: u32,
     /// Their dated interactions by day, plans for later days included.
     pub days: BTreeMap<NaiveDate, Tally>,
+    /// Their latest interaction (plans included): on its day, the one in
+    /// the first file, at the first line. The last interaction as of any
+    /// today on or after its day (see [`PersonState::last_as_of`]). `None`
+    /// when they have none, or when a change took it away and it is not
+    /// known yet (the index finds it again in the notes of that day).
+    pub last: Option<LastTouch>,
+}
+
+impl PersonState {
+    /// Their last interaction up to `today`, when the ledger knows it:
+    /// `Some(None)` when they have had none, `None` when it must be found
+    /// in the notes (not known, or a plan after `today` hides it).
+    pub fn last_as_of(&self, today: NaiveDate) -> Option<Option<&LastTouch>> {
+        let Some((&day, _)) = self.days.range(..=today).next_back() else {
+            return Some(None);
+        };
+        self.last.as_ref().filter(|t| t.date == day).map(Some)
+    }
+
+    /// Takes `(day, file, line, text)` as their latest interaction if it
+    /// is (newest day first, then the first file and line).
+    fn offer(&mut self, day: NaiveDate, file: &str, e: &Entry) {
+        let better = self.last.as_ref().is_none_or(|t| {
+            (day, std::cmp::Reverse(file), std::cmp::Reverse(e.line))
+                > (
+                    t.date,
+                    std::cmp::Reverse(t.file.as_str()),
+                    std::cmp::Reverse(t.line),
+                )
+        });
+        if better {
+            self.last = Some(LastTouch {
+                date: day,
+                text: e.text.clone(),
+                file: file.to_string(),
+                line: e.line,
+            });
+        }
+    }
 }
 
 /// How often a mention key is written.
@@ -111,6 +151,8 @@ pub struct Contribution<'a, P> {
     mentions: Vec<P>,
     /// One per (dated interactive entry, person it is with).
     touches: Vec<(P, NaiveDate, bool, bool)>,
+    /// The entry of each touch, in the same order.
+    touched_by: Vec<&'a Entry>,
     /// One per dated interactive entry with someone.
     days: Vec<(NaiveDate, bool, bool)>,
     /// Open tasks with someone: their people (sorted) and entry.
@@ -153,6 +195,7 @@ pub fn contribution_with<'a, P: Copy + Ord>(
         path: &note.path,
         mentions: Vec::new(),
         touches: Vec::new(),
+        touched_by: Vec::new(),
         days: Vec::new(),
         tasks: Vec::new(),
         errors: Vec::new(),
@@ -170,6 +213,7 @@ pub fn contribution_with<'a, P: Copy + Ord>(
             if !mentioned.is_empty() || with_page.is_some() {
                 for &p in mentioned.iter().chain(with_page.iter()) {
                     c.touches.push((p, day, e.gave, e.got));
+                    c.touched_by.push(e);
                 }
                 c.days.push((day, e.gave, e.got));
             }
@@ -342,9 +386,13 @@ impl Ledger {
         let mut mentions = vec![0u32; handles.len()];
         let mut touches: Vec<(u32, NaiveDate, bool, bool)> = Vec::new();
         let mut days: Vec<(NaiveDate, bool, bool)> = Vec::new();
+        let mut last: Vec<PersonState> = vec![PersonState::default(); handles.len()];
         for c in &parts {
             for &p in &c.mentions {
                 mentions[p as usize] += 1;
+            }
+            for (t, e) in c.touches.iter().zip(&c.touched_by) {
+                last[t.0 as usize].offer(t.1, c.path, e);
             }
             touches.extend_from_slice(&c.touches);
             days.extend_from_slice(&c.days);
@@ -359,15 +407,16 @@ impl Ledger {
         }
         l.people = handles
             .iter()
-            .zip(mentions.into_iter().zip(per_person))
-            .filter(|(_, (m, d))| *m > 0 || !d.is_empty())
-            .map(|(&h, (mentions, days))| {
+            .zip(mentions.into_iter().zip(per_person).zip(last))
+            .filter(|(_, ((m, d), _))| *m > 0 || !d.is_empty())
+            .map(|(&h, ((mentions, days), last))| {
                 (
                     h.to_string(),
                     PersonState {
                         person: Person::mentioned(h),
                         mentions,
                         days,
+                        last: last.last,
                     },
                 )
             })
@@ -440,12 +489,28 @@ impl Ledger {
                 p.mentions.saturating_sub(1)
             };
         }
-        for &(h, day, gave, got) in &c.touches {
-            let days = &mut self.person_mut(h).days;
-            let t = days.entry(day).or_default();
+        for (&(h, day, gave, got), e) in c.touches.iter().zip(&c.touched_by) {
+            let p = self.person_mut(h);
+            let t = p.days.entry(day).or_default();
             t.add(gave, got, up);
             if t.is_zero() {
-                days.remove(&day);
+                p.days.remove(&day);
+            }
+            // A touch added to a known last one keeps it known, as does
+            // the only touch of the latest day; taking away the known one
+            // makes it unknown.
+            let only_latest = p
+                .days
+                .last_key_value()
+                .is_some_and(|(&d, t)| d == day && t.n == 1);
+            if up && (p.last.is_some() || only_latest) {
+                p.offer(day, c.path, e);
+            } else if !up
+                && p.last
+                    .as_ref()
+                    .is_some_and(|t| t.date == day && t.line == e.line && t.file == c.path)
+            {
+                p.last = None;
             }
         }
         for &(day, gave, got) in &c.days {
@@ -664,10 +729,59 @@ pub(crate) mod tests {
         // `bob` exists only through the removed note: finish drops him.
         l.finish(&claims);
         expected.finish(&claims);
+        // Alice's latest interaction went with the note: not known until
+        // the notes of her latest day are read (the index does).
+        let alice = l.people.get_mut("alice").unwrap();
+        assert_eq!(alice.last, None);
+        assert_eq!(
+            full.people["alice"].last.as_ref().unwrap().file,
+            "2026-11-20.md"
+        );
+        alice.last.clone_from(&expected.people["alice"].last);
         assert_eq!(l, expected);
+        // Added back, the newer one is known again.
         l.apply(&c, true);
         l.count_keys(&all[1], true);
         l.finish(&claims);
         assert_eq!(l, full);
+    }
+
+    #[test]
+    fn the_latest_interaction_is_kept_and_known_while_it_can_be() {
+        let cfg = Config::default();
+        let files = [
+            ("b.md", "- 2026-11-20 call @ann\n- 2026-11-20 lunch @ann\n"),
+            (
+                "a.md",
+                "- 2026-11-20 walk @ann\n- 2026-11-01 tea @ann\n- 2027-01-01 plan @ann\n",
+            ),
+            ("c.md", "- [ ] 2026-12-01 ask @ann\n- undated @ann\n"),
+        ];
+        let all = notes(&files, &cfg);
+        let full = Ledger::derive(&all, &cfg);
+        let ann = &full.people["ann"];
+        // The newest day (a plan), first file, first line.
+        let last = ann.last.as_ref().unwrap();
+        assert_eq!(
+            (last.file.as_str(), last.line, last.text.as_str()),
+            ("a.md", 3, "2027-01-01 plan @ann")
+        );
+        let d = |s: &str| crate::dates::parse_iso(s).unwrap();
+        assert_eq!(ann.last_as_of(d("2027-02-01")), Some(Some(last)));
+        // As of a day before the plan, the notes must say.
+        assert_eq!(ann.last_as_of(d("2026-11-25")), None);
+        assert_eq!(ann.last_as_of(d("2026-10-01")), Some(None));
+        // Taking away a touch that is not the latest keeps it known.
+        let claims = Claims::new(pages(&all), &cfg);
+        let r = Resolver::new(&claims, at_keys(&all));
+        let mut l = full.clone();
+        l.apply(&contribution(&all[0], &r), false);
+        assert_eq!(l.people["ann"].last, full.people["ann"].last);
+        // Taking away the latest makes it unknown; a newer one is known.
+        l.apply(&contribution(&all[1], &r), false);
+        assert_eq!(l.people["ann"].last, None);
+        let newer = notes(&[("z.md", "- 2028-01-01 trip @ann\n")], &cfg);
+        l.apply(&contribution(&newer[0], &r), true);
+        assert_eq!(l.people["ann"].last.as_ref().unwrap().file, "z.md");
     }
 }

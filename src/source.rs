@@ -349,10 +349,8 @@ impl Source {
     }
 
     /// The last interaction of each of `handles` who has one (see
-    /// `query::last_touches`, whose answer this is). From the vault when it
-    /// is loaded or the notes are in memory; else from the index, reading
-    /// only the notes of their last-contact days (`index::context`); else,
-    /// should the index not account for them all, from the whole vault.
+    /// `query::last_touches`, whose answer this is): as the ledger keeps
+    /// it, else found in the notes.
     pub fn last_touches(
         &mut self,
         root: &Path,
@@ -361,7 +359,47 @@ impl Source {
         handles: &[String],
         note: &mut dyn FnMut(String),
     ) -> BTreeMap<String, LastTouch> {
-        self.ledger(root, cfg, today, note);
+        let ledger = self.ledger(root, cfg, today, note);
+        // Most are known to the ledger; the rest are found in the notes.
+        let mut known = BTreeMap::new();
+        let mut rest = Vec::new();
+        for h in handles {
+            match ledger.people.get(h).map(|p| p.last_as_of(today)) {
+                Some(Some(Some(t))) => {
+                    known.insert(h.clone(), t.clone());
+                }
+                Some(Some(None)) | None => {}
+                Some(None) => rest.push(h.clone()),
+            }
+        }
+        tracing::debug!(
+            "last interactions: {} kept in the ledger, {} to find",
+            known.len(),
+            rest.len()
+        );
+        if rest.is_empty() {
+            return known;
+        }
+        let mut found = self.find_last_touches(root, cfg, today, &rest, note);
+        let wanted: std::collections::BTreeSet<&String> = rest.iter().collect();
+        found.retain(|h, _| wanted.contains(h));
+        known.append(&mut found);
+        known
+    }
+
+    /// The last interactions of `handles` the ledger does not
+    /// know: from the vault when it is loaded or the notes are in memory;
+    /// else from the index, reading only the notes of their last-contact
+    /// days (`index::context`); else, should the index not account for
+    /// them all, from the whole vault.
+    fn find_last_touches(
+        &mut self,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        handles: &[String],
+        note: &mut dyn FnMut(String),
+    ) -> BTreeMap<String, LastTouch> {
         if self.vault.is_none() && self.notes.is_none() {
             if let (Some(idx), Some(ledger)) = (&self.index, &self.ledger) {
                 // An error here is met again loading the vault, which

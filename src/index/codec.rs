@@ -19,6 +19,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::ledger::{KeyUse, Ledger, OpenTask, PersonState, Tally};
 use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, PageFacts, Severity, Task};
+use crate::query::LastTouch;
 
 /// The format of every blob; bump when the layout changes.
 pub const FORMAT: u8 = 3;
@@ -515,16 +516,40 @@ pub fn encode_person(handle: &str, p: &PersonState) -> Vec<u8> {
     let mut w = Writer::new();
     w.u(u64::from(p.mentions));
     write_days(&mut w, &p.days);
+    match &p.last {
+        None => w.date(None),
+        Some(t) => {
+            w.date(Some(t.date));
+            w.s(&t.file);
+            w.u(u64::from(t.line));
+            w.s(&t.text);
+        }
+    }
     w.finish_keyed(handle)
 }
 
-/// A person's mentions and days (their other facts come from the claims).
-pub fn decode_person(handle: &str, b: &[u8]) -> Result<(u32, BTreeMap<NaiveDate, Tally>)> {
+/// A person's part: their other facts come from the claims.
+pub fn decode_person(handle: &str, b: &[u8]) -> Result<PersonState> {
     let payload = unseal_keyed(b, handle)?;
     let mut r = Reader::new(&payload);
-    let p = (r.u32()?, read_days(&mut r)?);
+    let mentions = r.u32()?;
+    let days = read_days(&mut r)?;
+    let last = match r.date()? {
+        None => None,
+        Some(date) => Some(LastTouch {
+            date,
+            file: r.s()?,
+            line: r.u32()?,
+            text: r.s()?,
+        }),
+    };
     r.done()?;
-    Ok(p)
+    Ok(PersonState {
+        person: crate::resolve::Person::default(),
+        mentions,
+        days,
+        last,
+    })
 }
 
 /// One note's open tasks with someone (the row keyed by its path), in
@@ -700,7 +725,11 @@ mod tests {
         for (h, p) in &l.people {
             let b = encode_person(h, p);
             let back = decode_person(h, &b).unwrap();
-            assert_eq!((back.0, &back.1), (p.mentions, &p.days));
+            assert_eq!(
+                (back.mentions, &back.days, &back.last),
+                (p.mentions, &p.days, &p.last)
+            );
+            assert_eq!(back.last.is_some(), !p.days.is_empty(), "{h}");
             blobs.push((h.clone(), b));
         }
         let file = "2026-11-20.md";

@@ -4,7 +4,7 @@
 //! sync. The `people` table's counts are also kept as of the last sync's
 //! day, for people's own SQL questions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -60,7 +60,7 @@ const TOTALS: &str = "totals";
 
 /// One row of the ledger, decoded.
 enum Part {
-    Person(String, u32, BTreeMap<NaiveDate, crate::ledger::Tally>),
+    Person(String, Box<crate::ledger::PersonState>),
     Tasks(Vec<crate::ledger::OpenTask>),
     Errors(String, Vec<Diagnostic>),
 }
@@ -85,8 +85,8 @@ fn kind_of(part: &str) -> Result<Kind, codec::CodecError> {
 fn decode_part(kind: Kind, key: String, data: &[u8]) -> Result<Part, codec::CodecError> {
     Ok(match kind {
         Kind::Person => {
-            let (mentions, days) = codec::decode_person(&key, data)?;
-            Part::Person(key, mentions, days)
+            let p = codec::decode_person(&key, data)?;
+            Part::Person(key, Box::new(p))
         }
         Kind::Tasks => Part::Tasks(codec::decode_tasks(&key, data)?),
         Kind::Errors => {
@@ -94,19 +94,6 @@ fn decode_part(kind: Kind, key: String, data: &[u8]) -> Result<Part, codec::Code
             Part::Errors(key, e)
         }
     })
-}
-
-/// A person's row as the ledger holds it, their facts left to
-/// [`Ledger::finish`] (every person read is finished).
-fn person_state(
-    mentions: u32,
-    days: BTreeMap<NaiveDate, crate::ledger::Tally>,
-) -> crate::ledger::PersonState {
-    crate::ledger::PersonState {
-        person: crate::resolve::Person::default(),
-        mentions,
-        days,
-    }
 }
 
 /// The ledger-wide part alone (day totals and mention keys), the start of
@@ -136,8 +123,8 @@ pub fn read_parts(conn: &Connection, l: &mut Ledger, touched: &Touched) -> rusql
             .transpose()
     };
     for h in &touched.people {
-        if let Some(Part::Person(h, mentions, days)) = one(PERSON, h)? {
-            l.people.insert(h, person_state(mentions, days));
+        if let Some(Part::Person(h, p)) = one(PERSON, h)? {
+            l.people.insert(h, *p);
         }
     }
     for f in &touched.files {
@@ -189,7 +176,7 @@ pub fn read_whole(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
     l.tasks.reserve_exact(tasks);
     for p in parts.into_iter().flatten() {
         match p {
-            Part::Person(h, mentions, days) => people.push((h, person_state(mentions, days))),
+            Part::Person(h, p) => people.push((h, *p)),
             Part::Tasks(t) => l.tasks.extend(t),
             Part::Errors(f, e) => {
                 l.note_errors.insert(f, e);

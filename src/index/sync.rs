@@ -684,12 +684,45 @@ fn update(
     }
     drop((old_c, new_c));
     drop((before, after));
+    find_last_touches(conn, claims, &mut l, &touched)?;
     if in_part {
         l.finish_some(claims, &touched.people);
     } else {
         l.finish(claims);
     }
     Ok(Some((l, touched)))
+}
+
+/// The latest interaction of each person the change touched whose known
+/// one it took away, found in the notes of their latest day (the facts
+/// just written); left unknown should the index not account for them
+/// all (the answer then reads the notes).
+fn find_last_touches(
+    conn: &Connection,
+    claims: &crate::resolve::Claims,
+    l: &mut Ledger,
+    touched: &Touched,
+) -> rusqlite::Result<()> {
+    let unknown: Vec<String> = touched
+        .people
+        .iter()
+        .filter(|h| {
+            l.people
+                .get(*h)
+                .is_some_and(|p| p.last.is_none() && !p.days.is_empty())
+        })
+        .cloned()
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let found = super::context::last_touches(conn, claims, l, &unknown, NaiveDate::MAX)?;
+    for (h, t) in found.into_iter().flatten() {
+        if let Some(p) = l.people.get_mut(&h) {
+            p.last = Some(t);
+        }
+    }
+    Ok(())
 }
 
 /// Every note's facts: the fresh ones as parsed, the rest from the index.
