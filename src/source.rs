@@ -372,6 +372,24 @@ impl Source {
                 Some(None) => rest.push(h.clone()),
             }
         }
+        // A ledger read from the index holds the latest interactions of
+        // no one: the index keeps them apart, read for those asked.
+        if let (false, Some(idx)) = (rest.is_empty(), &self.index) {
+            if let Ok(kept) = index::store::read_lasts(&idx.conn, &rest) {
+                let ledger = self.ledger.as_ref();
+                rest.retain(|h| {
+                    let state = ledger.and_then(|l| l.people.get(h));
+                    let day = state.and_then(|p| p.days.range(..=today).next_back());
+                    match (day, kept.get(h)) {
+                        (Some((&day, _)), Some(t)) if t.date == day => {
+                            known.insert(h.clone(), t.clone());
+                            false
+                        }
+                        _ => true,
+                    }
+                });
+            }
+        }
         tracing::debug!(
             "last interactions: {} kept in the ledger, {} to find",
             known.len(),

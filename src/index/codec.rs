@@ -516,40 +516,46 @@ pub fn encode_person(handle: &str, p: &PersonState) -> Vec<u8> {
     let mut w = Writer::new();
     w.u(u64::from(p.mentions));
     write_days(&mut w, &p.days);
-    match &p.last {
-        None => w.date(None),
-        Some(t) => {
-            w.date(Some(t.date));
-            w.s(&t.file);
-            w.u(u64::from(t.line));
-            w.s(&t.text);
-        }
-    }
     w.finish_keyed(handle)
 }
 
-/// A person's part: their other facts come from the claims.
+/// A person's part: their other facts come from the claims, their latest
+/// interaction from its own row ([`decode_last`]), read only when asked.
 pub fn decode_person(handle: &str, b: &[u8]) -> Result<PersonState> {
     let payload = unseal_keyed(b, handle)?;
     let mut r = Reader::new(&payload);
     let mentions = r.u32()?;
     let days = read_days(&mut r)?;
-    let last = match r.date()? {
-        None => None,
-        Some(date) => Some(LastTouch {
-            date,
-            file: r.s()?,
-            line: r.u32()?,
-            text: r.s()?,
-        }),
-    };
     r.done()?;
     Ok(PersonState {
         person: crate::resolve::Person::default(),
         mentions,
         days,
-        last,
+        last: None,
     })
+}
+
+/// A person's latest interaction (the row keyed by their handle).
+pub fn encode_last(handle: &str, t: &LastTouch) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.date(Some(t.date));
+    w.s(&t.file);
+    w.u(u64::from(t.line));
+    w.s(&t.text);
+    w.finish_keyed(handle)
+}
+
+pub fn decode_last(handle: &str, b: &[u8]) -> Result<LastTouch> {
+    let payload = unseal_keyed(b, handle)?;
+    let mut r = Reader::new(&payload);
+    let t = LastTouch {
+        date: r.date()?.ok_or(CodecError("missing day"))?,
+        file: r.s()?,
+        line: r.u32()?,
+        text: r.s()?,
+    };
+    r.done()?;
+    Ok(t)
 }
 
 /// One note's open tasks with someone (the row keyed by its path), in
@@ -725,11 +731,13 @@ mod tests {
         for (h, p) in &l.people {
             let b = encode_person(h, p);
             let back = decode_person(h, &b).unwrap();
-            assert_eq!(
-                (back.mentions, &back.days, &back.last),
-                (p.mentions, &p.days, &p.last)
-            );
-            assert_eq!(back.last.is_some(), !p.days.is_empty(), "{h}");
+            assert_eq!((back.mentions, &back.days), (p.mentions, &p.days));
+            assert_eq!(p.last.is_some(), !p.days.is_empty(), "{h}");
+            if let Some(t) = &p.last {
+                let b = encode_last(h, t);
+                assert_eq!(&decode_last(h, &b).unwrap(), t);
+                assert!(decode_last("zz", &b).is_err());
+            }
             blobs.push((h.clone(), b));
         }
         let file = "2026-11-20.md";

@@ -4,7 +4,7 @@
 //! sync. The `people` table's counts are also kept as of the last sync's
 //! day, for people's own SQL questions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -50,13 +50,15 @@ pub fn claims(pages: &[(String, PageFacts)], cfg: &Config) -> Claims {
 }
 
 /// The parts of the ledger, as the `ledger` table's `part` column says:
-/// one row per person with mentions or days (keyed by handle), per note
+/// one row per person with mentions or days (keyed by handle), and one
+/// with their latest interaction (read only for the people asked), per note
 /// with open tasks with someone or errors (keyed by path), and the
 /// ledger-wide totals (always there once a sync has written the ledger).
 const PERSON: &str = "person";
 const TASKS: &str = "tasks";
 const ERRORS: &str = "errors";
 const TOTALS: &str = "totals";
+const LAST: &str = "last";
 
 /// One row of the ledger, decoded.
 enum Part {
@@ -117,8 +119,8 @@ pub fn read_totals(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
 pub fn read_parts(conn: &Connection, l: &mut Ledger, touched: &Touched) -> rusqlite::Result<()> {
     let mut get = conn.prepare_cached("SELECT data FROM ledger WHERE part = ?1 AND key = ?2")?;
     let mut one = |part: &str, key: &str| -> rusqlite::Result<Option<Part>> {
-        let data: Option<Vec<u8>> = get.query_row([part, key], |r| r.get(0)).optional()?;
         let kind = kind_of(part).map_err(damaged)?;
+        let data: Option<Vec<u8>> = get.query_row([part, key], |r| r.get(0)).optional()?;
         data.map(|d| decode_part(kind, key.to_string(), &d).map_err(damaged))
             .transpose()
     };
@@ -135,19 +137,51 @@ pub fn read_parts(conn: &Connection, l: &mut Ledger, touched: &Touched) -> rusql
             l.note_errors.insert(f, e);
         }
     }
+    let handles: Vec<String> = touched.people.iter().cloned().collect();
+    for (h, t) in read_lasts(conn, &handles)? {
+        if let Some(p) = l.people.get_mut(&h) {
+            p.last = Some(t);
+        }
+    }
     Ok(())
 }
 
-/// The whole ledger as stored, not yet finished with the claims: its rows
+fn read_last(
+    get: &mut rusqlite::CachedStatement<'_>,
+    handle: &str,
+) -> rusqlite::Result<Option<crate::query::LastTouch>> {
+    let data: Option<Vec<u8>> = get.query_row([LAST, handle], |r| r.get(0)).optional()?;
+    data.map(|d| codec::decode_last(handle, &d).map_err(damaged))
+        .transpose()
+}
+
+/// The latest interaction of each of `handles` the index keeps.
+pub fn read_lasts(
+    conn: &Connection,
+    handles: &[String],
+) -> rusqlite::Result<BTreeMap<String, crate::query::LastTouch>> {
+    let mut get = conn.prepare_cached("SELECT data FROM ledger WHERE part = ?1 AND key = ?2")?;
+    let mut out = BTreeMap::new();
+    for h in handles {
+        if let Some(t) = read_last(&mut get, h)? {
+            out.insert(h.clone(), t);
+        }
+    }
+    Ok(out)
+}
+
+/// The whole ledger as stored (but the latest interactions: see
+/// [`read_lasts`]), not yet finished with the claims: its rows
 /// read in key order and decoded in parallel. `None` when the index holds
 /// none (never written).
 pub fn read_whole(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
     let Some(mut l) = read_totals(conn)? else {
         return Ok(None);
     };
-    let mut stmt =
-        conn.prepare("SELECT part, key, data FROM ledger WHERE part <> ?1 ORDER BY part, key")?;
-    let mut rows = stmt.query([TOTALS])?;
+    let mut stmt = conn.prepare(
+        "SELECT part, key, data FROM ledger WHERE part NOT IN (?1, ?2) ORDER BY part, key",
+    )?;
+    let mut rows = stmt.query([TOTALS, LAST])?;
     // Every blob in one buffer: one allocation, not one per row.
     let mut blobs: Vec<u8> = Vec::new();
     let mut raw: Vec<(Kind, String, std::ops::Range<usize>)> = Vec::new();
@@ -194,7 +228,14 @@ pub fn verify_ledger(conn: &Connection) -> rusqlite::Result<usize> {
         let mut rows = stmt.query([TOTALS])?;
         let mut n = 0;
         while let Some(r) = rows.next()? {
-            let kind = kind_of(r.get_ref(0)?.as_str()?).map_err(damaged)?;
+            let part = r.get_ref(0)?.as_str()?;
+            if part == LAST {
+                let key = r.get_ref(1)?.as_str()?;
+                codec::decode_last(key, r.get_ref(2)?.as_blob()?).map_err(damaged)?;
+                n += 1;
+                continue;
+            }
+            let kind = kind_of(part).map_err(damaged)?;
             decode_part(kind, r.get(1)?, r.get_ref(2)?.as_blob()?).map_err(damaged)?;
             n += 1;
         }
@@ -289,13 +330,17 @@ fn write_parts(conn: &Connection, l: &Ledger, touched: &Touched) -> rusqlite::Re
         conn.prepare_cached("INSERT OR REPLACE INTO ledger (part, key, data) VALUES (?1, ?2, ?3)")?;
     let mut del = conn.prepare_cached("DELETE FROM ledger WHERE part = ?1 AND key = ?2")?;
     for h in &touched.people {
-        match l
+        let p = l
             .people
             .get(h)
-            .filter(|p| p.mentions > 0 || !p.days.is_empty())
-        {
+            .filter(|p| p.mentions > 0 || !p.days.is_empty());
+        match p {
             Some(p) => put.execute(params![PERSON, h, codec::encode_person(h, p)])?,
             None => del.execute([PERSON, h])?,
+        };
+        match p.and_then(|p| p.last.as_ref()) {
+            Some(t) => put.execute(params![LAST, h, codec::encode_last(h, t)])?,
+            None => del.execute([LAST, h])?,
         };
     }
     for f in &touched.files {

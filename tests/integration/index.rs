@@ -152,11 +152,17 @@ fn assert_same_last_touches(v: &Vault, step: &str) {
         let mem = from_memory(v, q);
         let idx = with_index_traced(v, q);
         assert_eq!(idx.code, mem.code, "{step}: {q:?}: {}", idx.stderr);
-        // Kept in the ledger, or found in the notes of their days: never
-        // by reading every note.
+        // Kept in the ledger (most), or found in the notes of their days:
+        // never by reading every note.
+        let kept: usize = idx
+            .stderr
+            .split("last interactions: ")
+            .nth(1)
+            .and_then(|l| l.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
         assert!(
-            idx.stderr.contains("kept in the ledger")
-                && !idx.stderr.contains("last interactions: from every note"),
+            kept > 10 && !idx.stderr.contains("last interactions: from every note"),
             "{step}: {q:?}: the index did not answer: {}",
             idx.stderr
         );
@@ -303,6 +309,7 @@ fn a_one_note_change_rewrites_only_the_ledger_rows_it_touches() {
         .map(Result::unwrap)
         .collect();
     let expected = [
+        ("last", "zed-new"),
         ("person", "zed-new"),
         ("tasks", "zz-new.md"),
         ("totals", "totals"),
