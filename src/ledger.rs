@@ -78,14 +78,10 @@ impl PersonState {
     /// Takes `(day, file, line, text)` as their latest interaction if it
     /// is (newest day first, then the first file and line).
     fn offer(&mut self, day: NaiveDate, file: &str, e: &Entry) {
-        let better = self.last.as_ref().is_none_or(|t| {
-            (day, std::cmp::Reverse(file), std::cmp::Reverse(e.line))
-                > (
-                    t.date,
-                    std::cmp::Reverse(t.file.as_str()),
-                    std::cmp::Reverse(t.line),
-                )
-        });
+        let better = self
+            .last
+            .as_ref()
+            .is_none_or(|t| later((day, file, e.line), (t.date, &t.file, t.line)));
         if better {
             self.last = Some(LastTouch {
                 date: day,
@@ -95,6 +91,13 @@ impl PersonState {
             });
         }
     }
+}
+
+/// Whether the touch `a` (day, file, line) comes before `b` on a
+/// timeline: newest day first, then the first file and line.
+fn later(a: (NaiveDate, &str, u32), b: (NaiveDate, &str, u32)) -> bool {
+    use std::cmp::Reverse;
+    (a.0, Reverse(a.1), Reverse(a.2)) > (b.0, Reverse(b.1), Reverse(b.2))
 }
 
 /// How often a mention key is written.
@@ -386,13 +389,17 @@ impl Ledger {
         let mut mentions = vec![0u32; handles.len()];
         let mut touches: Vec<(u32, NaiveDate, bool, bool)> = Vec::new();
         let mut days: Vec<(NaiveDate, bool, bool)> = Vec::new();
-        let mut last: Vec<PersonState> = vec![PersonState::default(); handles.len()];
+        // Each person's latest touch: (day, file, entry), copied out at the end.
+        let mut last: Vec<Option<(NaiveDate, &str, &Entry)>> = vec![None; handles.len()];
         for c in &parts {
             for &p in &c.mentions {
                 mentions[p as usize] += 1;
             }
-            for (t, e) in c.touches.iter().zip(&c.touched_by) {
-                last[t.0 as usize].offer(t.1, c.path, e);
+            for (t, &e) in c.touches.iter().zip(&c.touched_by) {
+                let slot = &mut last[t.0 as usize];
+                if slot.is_none_or(|(d, f, x)| later((t.1, c.path, e.line), (d, f, x.line))) {
+                    *slot = Some((t.1, c.path, e));
+                }
             }
             touches.extend_from_slice(&c.touches);
             days.extend_from_slice(&c.days);
@@ -416,7 +423,12 @@ impl Ledger {
                         person: Person::mentioned(h),
                         mentions,
                         days,
-                        last: last.last,
+                        last: last.map(|(date, file, e)| LastTouch {
+                            date,
+                            text: e.text.clone(),
+                            file: file.to_string(),
+                            line: e.line,
+                        }),
                     },
                 )
             })

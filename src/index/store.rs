@@ -314,7 +314,7 @@ pub fn save_full(
             .collect(),
     };
     write(conn, l, &all, cfg, today)?;
-    write_parts(conn, l, &all)?;
+    write_parts(conn, l, &all, cfg, true)?;
     let mut ins = conn.prepare(INSERT_TASK)?;
     for t in &l.tasks {
         insert_task(&mut ins, t)?;
@@ -324,43 +324,77 @@ pub fn save_full(
 }
 
 /// The rows of the ledger's parts `touched` names, and its totals:
-/// written from `l`, or deleted when `l` holds nothing for them.
-fn write_parts(conn: &Connection, l: &Ledger, touched: &Touched) -> rusqlite::Result<()> {
-    let mut put =
-        conn.prepare_cached("INSERT OR REPLACE INTO ledger (part, key, data) VALUES (?1, ?2, ?3)")?;
-    let mut del = conn.prepare_cached("DELETE FROM ledger WHERE part = ?1 AND key = ?2")?;
-    for h in &touched.people {
-        let p = l
-            .people
-            .get(h)
-            .filter(|p| p.mentions > 0 || !p.days.is_empty());
-        match p {
-            Some(p) => put.execute(params![PERSON, h, codec::encode_person(h, p)])?,
-            None => del.execute([PERSON, h])?,
-        };
-        match p.and_then(|p| p.last.as_ref()) {
-            Some(t) => put.execute(params![LAST, h, codec::encode_last(h, t)])?,
-            None => del.execute([LAST, h])?,
-        };
-    }
-    for f in &touched.files {
+/// written from `l`, or deleted when `l` holds nothing for them (none to
+/// delete when the table was `emptied`). Encoded on every core first.
+fn write_parts(
+    conn: &Connection,
+    l: &Ledger,
+    touched: &Touched,
+    cfg: &Config,
+    emptied: bool,
+) -> rusqlite::Result<()> {
+    let people: Vec<&String> = touched.people.iter().collect();
+    let files: Vec<&String> = touched.files.iter().collect();
+    // (part, key, blob or none: delete).
+    let mut rows: Vec<(&str, &str, Option<Vec<u8>>)> = people
+        .par_iter()
+        .flat_map_iter(|&h| {
+            let p = l
+                .people
+                .get(h)
+                .filter(|p| p.mentions > 0 || !p.days.is_empty());
+            [
+                (PERSON, h.as_str(), p.map(|p| codec::encode_person(h, p))),
+                (
+                    LAST,
+                    h.as_str(),
+                    p.filter(|p| keeps_last(p, cfg))
+                        .and_then(|p| p.last.as_ref())
+                        .map(|t| codec::encode_last(h, t)),
+                ),
+            ]
+        })
+        .collect();
+    rows.par_extend(files.par_iter().flat_map_iter(|&f| {
         let start = l.tasks.partition_point(|t| t.file < *f);
         let n = l.tasks[start..].iter().take_while(|t| t.file == *f).count();
-        match n {
-            0 => del.execute([TASKS, f])?,
-            n => put.execute(params![
+        [
+            (
                 TASKS,
-                f,
-                codec::encode_tasks(f, &l.tasks[start..start + n])
-            ])?,
-        };
-        match l.note_errors.get(f) {
-            Some(e) => put.execute(params![ERRORS, f, codec::encode_errors(f, e)])?,
-            None => del.execute([ERRORS, f])?,
+                f.as_str(),
+                (n > 0).then(|| codec::encode_tasks(f, &l.tasks[start..start + n])),
+            ),
+            (
+                ERRORS,
+                f.as_str(),
+                l.note_errors.get(f).map(|e| codec::encode_errors(f, e)),
+            ),
+        ]
+    }));
+    rows.push((TOTALS, codec::TOTALS, Some(codec::encode_totals(l))));
+    // In key order: each insert lands beside the one before.
+    rows.par_sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut put = conn.prepare_cached(if emptied {
+        "INSERT INTO ledger (part, key, data) VALUES (?1, ?2, ?3)"
+    } else {
+        "INSERT OR REPLACE INTO ledger (part, key, data) VALUES (?1, ?2, ?3)"
+    })?;
+    let mut del = conn.prepare_cached("DELETE FROM ledger WHERE part = ?1 AND key = ?2")?;
+    for (part, key, blob) in rows {
+        match blob {
+            Some(b) => put.execute(params![part, key, b])?,
+            None if emptied => 0,
+            None => del.execute([part, key])?,
         };
     }
-    put.execute(params![TOTALS, codec::TOTALS, codec::encode_totals(l)])?;
     Ok(())
+}
+
+/// Whether the index keeps `p`'s latest interaction: only a keep-in-touch
+/// reminder shows it, so only for someone with a cadence (which only a
+/// full parse can change: a page's front matter or the config).
+pub fn keeps_last(p: &crate::ledger::PersonState, cfg: &Config) -> bool {
+    crate::query::cadence_of(&p.person, cfg, NaiveDate::MIN).is_some()
 }
 
 /// The `aliases` rows of `handles`: who exists (and so which aliases have
@@ -414,7 +448,7 @@ pub fn save_delta(
     today: NaiveDate,
 ) -> rusqlite::Result<()> {
     write(conn, l, touched, cfg, today)?;
-    write_parts(conn, l, touched)?;
+    write_parts(conn, l, touched, cfg, false)?;
     let mut del = conn.prepare("DELETE FROM commitments WHERE file = ?1")?;
     let mut ins = conn.prepare(INSERT_TASK)?;
     for f in &touched.files {

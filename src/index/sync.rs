@@ -409,7 +409,7 @@ pub fn sync(
                 None
             };
             let read_whole = stored.is_some();
-            match update(&tx, &before, &old, &fresh, stored)? {
+            match update(&tx, &before, cfg, &old, &fresh, stored)? {
                 Some((l, touched)) => {
                     lap.done("sync: update the ledger");
                     store::save_delta(&tx, &l, &touched, cfg, today)?;
@@ -632,6 +632,7 @@ fn touch_days(note: &NoteFacts) -> std::collections::BTreeSet<chrono::NaiveDate>
 fn update(
     conn: &Connection,
     claims: &crate::resolve::Claims,
+    cfg: &Config,
     old: &[NoteFacts],
     new: &[NoteFacts],
     whole: Option<Ledger>,
@@ -684,22 +685,24 @@ fn update(
     }
     drop((old_c, new_c));
     drop((before, after));
-    find_last_touches(conn, claims, &mut l, &touched)?;
     if in_part {
         l.finish_some(claims, &touched.people);
     } else {
         l.finish(claims);
     }
+    find_last_touches(conn, claims, cfg, &mut l, &touched)?;
     Ok(Some((l, touched)))
 }
 
-/// The latest interaction of each person the change touched whose known
-/// one it took away, found in the notes of their latest day (the facts
-/// just written); left unknown should the index not account for them
-/// all (the answer then reads the notes).
+/// The latest interaction of each person with a keep-in-touch cadence
+/// (the only ones the index keeps it for: see `store::keeps_last`) the
+/// change touched and took it away from, found in the notes of their
+/// latest day (the facts just written); left unknown should the index not
+/// account for them all (the answer then reads the notes).
 fn find_last_touches(
     conn: &Connection,
     claims: &crate::resolve::Claims,
+    cfg: &Config,
     l: &mut Ledger,
     touched: &Touched,
 ) -> rusqlite::Result<()> {
@@ -707,9 +710,9 @@ fn find_last_touches(
         .people
         .iter()
         .filter(|h| {
-            l.people
-                .get(*h)
-                .is_some_and(|p| p.last.is_none() && !p.days.is_empty())
+            l.people.get(*h).is_some_and(|p| {
+                p.last.is_none() && !p.days.is_empty() && store::keeps_last(p, cfg)
+            })
         })
         .cloned()
         .collect();

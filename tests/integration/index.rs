@@ -274,6 +274,8 @@ fn assert_same_ledger_answers(v: &Vault, step: &str) {
 fn a_one_note_change_rewrites_only_the_ledger_rows_it_touches() {
     let v = Vault::new();
     corpus::generate(v.root(), 200, 60, 3);
+    // Everyone has a cadence: everyone's latest interaction is kept.
+    v.write(".relnotes.toml", "[cadence]\ndefault = \"1m\"\n");
     index_run(&v);
     let conn = rusqlite::Connection::open(index_path(&v)).unwrap();
     let persons = |conn: &rusqlite::Connection| -> i64 {
