@@ -551,11 +551,11 @@ fn last_touches(
     ) {
         return None;
     }
-    let answers = Answers::new(src.ledger(root, cfg, today, &mut note_to(err)), cfg, today);
-    if !answers.wants_last() {
+    let ledger = src.ledger(root, cfg, today, &mut note_to(err));
+    let handles = crate::query::cadence_handles(ledger, cfg, today);
+    if handles.is_empty() {
         return None;
     }
-    let handles = answers.cadence_handles();
     Some(src.last_touches(root, cfg, today, &handles, &mut note_to(err)))
 }
 

@@ -619,34 +619,61 @@ impl Ledger {
     /// mentions reads (handle, name, page), not the rest: after this,
     /// `claims` serves a [`Resolver`] only, never [`Claims::person`].
     pub fn finish_taking(&mut self, claims: &mut Claims) {
-        for h in claims.pages.keys() {
-            self.person_mut(h);
-        }
-        self.people
-            .retain(|h, p| claims.pages.contains_key(h) || p.mentions > 0 || !p.days.is_empty());
         let mut aliases: FxHashMap<String, Vec<String>> = claims
             .aliases_of()
             .into_iter()
             .map(|(h, a)| (h.to_string(), a))
             .collect();
-        for (h, p) in &mut self.people {
-            let mut person = match claims.pages.get_mut(h) {
-                Some(page) => Person {
-                    handle: page.handle.clone(),
-                    name: page.name.clone(),
-                    page: page.page.clone(),
-                    circles: std::mem::take(&mut page.circles),
-                    cadence: page.cadence.take(),
-                    birthday: page.birthday.take(),
-                    org: page.org.take(),
-                    email: page.email.take(),
-                    aliases: Vec::new(),
-                },
-                None => Person::mentioned(h),
+        let mut alias_of = |h: &str| aliases.remove(h).unwrap_or_default();
+        let of_page = |page: &mut Person, aliases: Vec<String>| Person {
+            handle: page.handle.clone(),
+            name: page.name.clone(),
+            page: page.page.clone(),
+            circles: std::mem::take(&mut page.circles),
+            cadence: page.cadence.take(),
+            birthday: page.birthday.take(),
+            org: page.org.take(),
+            email: page.email.take(),
+            aliases,
+        };
+        // Both sides are in handle order: one merge, and the map built
+        // from it in one pass (not a lookup and an insert per page).
+        let mut merged: Vec<(String, PersonState)> =
+            Vec::with_capacity(self.people.len().max(claims.pages.len()));
+        let mut pages = claims.pages.iter_mut().peekable();
+        for (h, mut p) in std::mem::take(&mut self.people) {
+            while let Some((ph, page)) = pages.next_if(|(ph, _)| ph.as_str() < h.as_str()) {
+                let person = of_page(page, alias_of(ph));
+                merged.push((
+                    ph.clone(),
+                    PersonState {
+                        person,
+                        ..PersonState::default()
+                    },
+                ));
+            }
+            p.person = match pages.next_if(|(ph, _)| **ph == h) {
+                Some((_, page)) => of_page(page, alias_of(&h)),
+                None if p.mentions > 0 || !p.days.is_empty() => {
+                    let mut person = Person::mentioned(&h);
+                    person.aliases = alias_of(&h);
+                    person
+                }
+                None => continue,
             };
-            person.aliases = aliases.remove(h.as_str()).unwrap_or_default();
-            p.person = person;
+            merged.push((h, p));
         }
+        for (ph, page) in pages {
+            let person = of_page(page, alias_of(ph));
+            merged.push((
+                ph.clone(),
+                PersonState {
+                    person,
+                    ..PersonState::default()
+                },
+            ));
+        }
+        self.people = merged.into_iter().collect();
         self.name_from_at_links(claims);
         self.claim_diagnostics.clone_from(&claims.diagnostics);
     }

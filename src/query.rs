@@ -243,6 +243,23 @@ pub struct Answers<'l> {
     pub last: Option<BTreeMap<String, LastTouch>>,
 }
 
+/// The people whose keep-in-touch reminders carry their last interaction
+/// (those with a cadence and a next due date): the only ones it must be
+/// looked up for, found without making every person's row.
+pub fn cadence_handles(ledger: &Ledger, cfg: &Config, today: NaiveDate) -> Vec<String> {
+    ledger
+        .people
+        .iter()
+        .filter(|(_, ps)| {
+            cadence_of(&ps.person, cfg, today).is_some_and(|(dur, _)| {
+                let last = ps.days.range(..=today).next_back().map(|(&d, _)| d);
+                last.map_or(Some(today), |d| dur.after(d)).is_some()
+            })
+        })
+        .map(|(h, _)| h.clone())
+        .collect()
+}
+
 /// A person's row as of `today`: their interactions up to today (plans for
 /// later days do not count yet).
 pub fn row(ps: &PersonState, cfg: &Config, today: NaiveDate) -> PersonRow {
@@ -291,22 +308,6 @@ impl<'l> Answers<'l> {
     pub fn with_last(mut self, last: BTreeMap<String, LastTouch>) -> Self {
         self.last = Some(last);
         self
-    }
-
-    /// Whether anyone has a keep-in-touch cadence: only then is the last
-    /// interaction worth looking up.
-    pub fn wants_last(&self) -> bool {
-        self.people.iter().any(|p| p.cadence.is_some())
-    }
-
-    /// The people whose keep-in-touch reminders carry their last
-    /// interaction: the only ones it must be looked up for.
-    pub fn cadence_handles(&self) -> Vec<String> {
-        self.people
-            .iter()
-            .filter(|p| p.cadence.is_some() && p.next_due.is_some())
-            .map(|p| p.handle.clone())
-            .collect()
     }
 
     pub fn person(&self, handle: &str) -> Option<&PersonRow> {

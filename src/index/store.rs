@@ -25,23 +25,33 @@ fn iso(d: Option<NaiveDate>) -> Option<String> {
     d.map(crate::dates::iso)
 }
 
-/// Every person page's front matter, in path order.
+/// Every person page's front matter, in path order: the rows read in
+/// order, their blobs decoded on every core.
 pub fn load_pages(conn: &Connection) -> rusqlite::Result<Vec<(String, PageFacts)>> {
     // The page's path is its file's: two copies that must agree.
     let mut stmt = conn.prepare(
-        "SELECT p.path, p.data, f.path FROM pages p JOIN files f ON f.id = p.file_id ORDER BY p.path",
+        "SELECT p.path, p.data, f.path FROM pages p JOIN files f ON f.id = p.file_id ORDER BY f.path",
     )?;
     let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
+    let mut blobs: Vec<u8> = Vec::new();
+    let mut raw: Vec<(String, std::ops::Range<usize>)> = Vec::new();
     while let Some(r) = rows.next()? {
         let path: String = r.get(0)?;
-        let data: Vec<u8> = r.get(1)?;
         if r.get_ref(2)?.as_bytes()? != path.as_bytes() {
             return Err(damaged(codec::CodecError("page path mismatch")));
         }
-        out.push((path, codec::decode_page(&data).map_err(damaged)?));
+        let b = r.get_ref(1)?.as_blob()?;
+        let at = blobs.len();
+        blobs.extend_from_slice(b);
+        raw.push((path, at..blobs.len()));
     }
-    Ok(out)
+    let mut out = Vec::with_capacity(raw.len());
+    raw.into_par_iter()
+        .map(|(path, at)| codec::decode_page(&blobs[at]).map(|p| (path, p)))
+        .collect_into_vec(&mut out);
+    out.into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(damaged)
 }
 
 /// The claims of the pages the index holds.

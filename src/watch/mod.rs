@@ -743,8 +743,8 @@ impl Daemon {
         // Keep-in-touch reminders carry the last interaction (report,
         // calendar, hooks), read only when anyone has a cadence.
         let handles = {
-            let a = Answers::new(src.ledger(root, cfg, today, warn), cfg, today);
-            a.wants_last().then(|| a.cadence_handles())
+            let ledger = src.ledger(root, cfg, today, warn);
+            Some(crate::query::cadence_handles(ledger, cfg, today)).filter(|h| !h.is_empty())
         };
         let last = handles.map(|h| src.last_touches(root, cfg, today, &h, warn));
         let (ledger, _) = src.loaded();
