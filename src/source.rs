@@ -249,7 +249,7 @@ impl Source {
         self.stats = synced.stats;
         self.incomplete = synced.incomplete;
         self.ledger = synced.ledger;
-        self.claims = None;
+        self.claims = synced.claims;
         self.notes = synced.notes;
         self.vault = None;
         if !synced.stats.scoped {
@@ -295,7 +295,13 @@ impl Source {
             if let Some(notes) = &self.notes {
                 self.ledger = Some(Ledger::derive(notes, cfg));
             } else if let Some(idx) = self.index.take() {
-                match index::store::load_ledger_and_claims(&idx.conn, cfg) {
+                // The claims the sync made, when it made them; else read.
+                let loaded = match self.claims.take() {
+                    Some(mut c) => index::store::load_ledger_taking(&idx.conn, &mut c)
+                        .map(|l| l.map(|l| (l, c))),
+                    None => index::store::load_ledger_and_claims(&idx.conn, cfg),
+                };
+                match loaded {
                     Ok(Some((l, claims))) => {
                         self.ledger = Some(l);
                         self.claims = Some(claims);

@@ -262,6 +262,22 @@ pub fn load_ledger(conn: &Connection, claims: &Claims) -> rusqlite::Result<Optio
     Ok(l)
 }
 
+/// Reads the ledger, finished with `claims` (see
+/// [`Ledger::finish_taking`]); `None` when the index holds no ledger.
+pub fn load_ledger_taking(
+    conn: &Connection,
+    claims: &mut Claims,
+) -> rusqlite::Result<Option<Ledger>> {
+    let lap = crate::lap::Lap::new();
+    let Some(mut l) = read_whole(conn)? else {
+        return Ok(None);
+    };
+    lap.done("read the ledger");
+    l.finish_taking(claims);
+    lap.done("finish the ledger");
+    Ok(Some(l))
+}
+
 /// Reads the ledger and the claims of the pages it was finished with
 /// (which, having handed their people's facts to the ledger, serve to
 /// resolve mentions only: see [`Ledger::finish_taking`]); `None` when the
@@ -275,13 +291,7 @@ pub fn load_ledger_and_claims(
     lap.done("read the pages");
     let mut claims = Claims::owned(pages, cfg);
     lap.done("claims of the pages");
-    let Some(mut l) = read_whole(conn)? else {
-        return Ok(None);
-    };
-    lap.done("read the ledger");
-    l.finish_taking(&mut claims);
-    lap.done("finish the ledger");
-    Ok(Some((l, claims)))
+    Ok(load_ledger_taking(conn, &mut claims)?.map(|l| (l, claims)))
 }
 
 /// What an incremental sync touched, to write back.

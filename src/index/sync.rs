@@ -79,6 +79,10 @@ pub struct Synced {
     pub ledger: Option<Ledger>,
     /// Every note's facts, when the sync had to read them all.
     pub notes: Option<Vec<NoteFacts>>,
+    /// Who claims which handle, when the sync had it in hand (it changed
+    /// something, or the day changed): a run that reads the ledger after
+    /// need not read and claim every page again.
+    pub claims: Option<crate::resolve::Claims>,
     /// A file went away between the walk and its read: what the index knew
     /// of it is kept, and a later sync settles it. (A folder that cannot be
     /// read is not this: it stays unreadable, and what the index knew below
@@ -433,11 +437,12 @@ pub fn sync(
                 }
             }
         } else if people_stale {
-            let claims = store::claims(&pages_before, cfg);
-            if let Some(l) = store::load_ledger(&tx, &claims)? {
+            let c = store::claims(&pages_before, cfg);
+            if let Some(l) = store::load_ledger(&tx, &c)? {
                 store::refresh_people(&tx, &l, cfg, today)?;
                 ledger = Some(l);
             }
+            claims = Some(c);
         }
         lap.done("sync: update and write the ledger");
         // A changed sync made or read the ledger, and with it the claims.
@@ -481,6 +486,7 @@ pub fn sync(
         walk_diagnostics: w.diagnostics,
         ledger: ledger.filter(|_| whole),
         notes: all_notes,
+        claims,
         incomplete,
     })
 }
