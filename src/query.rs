@@ -371,52 +371,59 @@ impl<'l> Answers<'l> {
 
     /// Every dated reminder, in SPEC §7 order (due, kind, file, line, handle).
     pub fn reminders(&self) -> Vec<Reminder> {
+        self.reminders_where(|_, _| true, 0).0
+    }
+
+    /// The first `limit` (0: all) of the reminders `keep` accepts (by due
+    /// date and kind), in SPEC §7 order, and how many it accepts: the
+    /// ones not shown are sorted by reference and never copied out.
+    pub fn reminders_where(
+        &self,
+        keep: impl Fn(NaiveDate, ReminderKind) -> bool,
+        limit: usize,
+    ) -> (Vec<Reminder>, usize) {
         let today = self.today;
-        // Only the tasks with a due date are copied out of the ledger.
-        let mut out: Vec<Reminder> = self
-            .ledger
-            .tasks
-            .iter()
-            .filter_map(|t| {
-                let due = t.due?;
-                Some(Reminder {
-                    kind: if t.waiting {
-                        ReminderKind::Waiting
-                    } else {
-                        ReminderKind::Commitment
-                    },
-                    people: t.people.clone(),
+        // Where a reminder comes from, with its sort key by reference.
+        enum From<'x> {
+            Task(&'x crate::ledger::OpenTask),
+            Cadence(&'x PersonRow),
+            Birthday(&'x PersonRow),
+        }
+        type Key<'x> = (
+            NaiveDate,
+            ReminderKind,
+            Option<&'x str>,
+            Option<u32>,
+            Option<&'x str>,
+        );
+        let mut keys: Vec<(Key<'_>, From<'_>)> = Vec::new();
+        for t in &self.ledger.tasks {
+            let Some(due) = t.due else { continue };
+            let kind = if t.waiting {
+                ReminderKind::Waiting
+            } else {
+                ReminderKind::Commitment
+            };
+            if keep(due, kind) {
+                let key = (
                     due,
-                    overdue_days: days_between(due, today),
-                    text: t.text.clone(),
-                    file: Some(t.file.clone()),
-                    line: Some(t.line),
-                    last: None,
-                })
-            })
-            .collect();
+                    kind,
+                    Some(t.file.as_str()),
+                    Some(t.line),
+                    t.people.first().map(String::as_str),
+                );
+                keys.push((key, From::Task(t)));
+            }
+        }
         for r in &self.people {
-            if let (Some(due), Some(cadence)) = (r.next_due, &r.cadence) {
-                let text = match r.last_contact {
-                    Some(d) => format!(
-                        "keep in touch with @{} (every {cadence}, last contact {d})",
-                        r.handle
-                    ),
-                    None => format!(
-                        "keep in touch with @{} (every {cadence}, no contact yet)",
-                        r.handle
-                    ),
-                };
-                out.push(Reminder {
-                    kind: ReminderKind::Cadence,
-                    people: vec![r.handle.clone()],
-                    due,
-                    overdue_days: days_between(due, today),
-                    text,
-                    file: None,
-                    line: None,
-                    last: self.last.as_ref().map(|m| LastFields::of(m.get(&r.handle))),
-                });
+            let who = Some(r.handle.as_str());
+            if let (Some(due), Some(_)) = (r.next_due, &r.cadence) {
+                if keep(due, ReminderKind::Cadence) {
+                    keys.push((
+                        (due, ReminderKind::Cadence, None, None, who),
+                        From::Cadence(r),
+                    ));
+                }
             }
             let next = r
                 .birthday
@@ -424,28 +431,75 @@ impl<'l> Answers<'l> {
                 .and_then(Birthday::parse)
                 .and_then(|b| b.next_on_or_after(today));
             if let Some(due) = next {
-                out.push(Reminder {
-                    kind: ReminderKind::Birthday,
-                    people: vec![r.handle.clone()],
-                    due,
-                    overdue_days: days_between(due, today),
-                    text: format!("birthday of @{}", r.handle),
-                    file: None,
-                    line: None,
-                    last: None,
-                });
+                if keep(due, ReminderKind::Birthday) {
+                    keys.push((
+                        (due, ReminderKind::Birthday, None, None, who),
+                        From::Birthday(r),
+                    ));
+                }
             }
         }
-        out.sort_by(|a, b| {
-            (a.due, a.kind, &a.file, a.line, a.people.first()).cmp(&(
-                b.due,
-                b.kind,
-                &b.file,
-                b.line,
-                b.people.first(),
-            ))
-        });
-        out
+        let total = keys.len();
+        let shown = if limit == 0 { total } else { total.min(limit) };
+        // Keys are unique (a task per file and line, a reminder of each
+        // kind per person), so the partial selection keeps the full order.
+        if shown < total {
+            keys.select_nth_unstable_by(shown, |a, b| a.0.cmp(&b.0));
+            keys.truncate(shown);
+        }
+        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let out = keys
+            .into_iter()
+            .map(|((due, kind, ..), from)| {
+                let overdue_days = days_between(due, today);
+                match from {
+                    From::Task(t) => Reminder {
+                        kind,
+                        people: t.people.clone(),
+                        due,
+                        overdue_days,
+                        text: t.text.clone(),
+                        file: Some(t.file.clone()),
+                        line: Some(t.line),
+                        last: None,
+                    },
+                    From::Cadence(r) => {
+                        let cadence = r.cadence.as_deref().unwrap_or_default();
+                        let text = match r.last_contact {
+                            Some(d) => format!(
+                                "keep in touch with @{} (every {cadence}, last contact {d})",
+                                r.handle
+                            ),
+                            None => format!(
+                                "keep in touch with @{} (every {cadence}, no contact yet)",
+                                r.handle
+                            ),
+                        };
+                        Reminder {
+                            kind,
+                            people: vec![r.handle.clone()],
+                            due,
+                            overdue_days,
+                            text,
+                            file: None,
+                            line: None,
+                            last: self.last.as_ref().map(|m| LastFields::of(m.get(&r.handle))),
+                        }
+                    }
+                    From::Birthday(r) => Reminder {
+                        kind,
+                        people: vec![r.handle.clone()],
+                        due,
+                        overdue_days,
+                        text: format!("birthday of @{}", r.handle),
+                        file: None,
+                        line: None,
+                        last: None,
+                    },
+                }
+            })
+            .collect();
+        (out, total)
     }
 
     /// Reminders with a date on or before `today + within`.
@@ -890,6 +944,27 @@ mod tests {
         let feb = all.iter().find(|r| r.people == ["feb"]).unwrap();
         assert_eq!(feb.due, d("2027-02-28"));
         assert_eq!(a.commitments().len(), 4);
+        // A limited selection is the head of the full list, and counts it all.
+        for limit in 0..=all.len() + 1 {
+            let (head, total) = a.reminders_where(|_, _| true, limit);
+            assert_eq!(total, all.len());
+            let n = if limit == 0 {
+                all.len()
+            } else {
+                limit.min(all.len())
+            };
+            assert_eq!(head, all[..n]);
+        }
+        let not_birthdays = |_: NaiveDate, k: ReminderKind| k != ReminderKind::Birthday;
+        let (head, total) = a.reminders_where(not_birthdays, 2);
+        let want: Vec<_> = all
+            .iter()
+            .filter(|r| r.kind != ReminderKind::Birthday)
+            .collect();
+        assert_eq!(
+            (head.iter().collect::<Vec<_>>(), total),
+            (want[..2].to_vec(), want.len())
+        );
     }
 
     #[test]
