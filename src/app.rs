@@ -255,7 +255,14 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         diags.to_hex()
     );
     let lap = crate::lap::Lap::new();
-    let bytes = stored_or_made(&mut src, &key, |src, buf| {
+    let emit = |bytes: &[u8]| match output {
+        None => ctx.out.write_all(bytes).map_err(io_err),
+        Some(path) => output::write_atomic(path, bytes).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        }),
+    };
+    let made = |src: &mut Source, buf: &mut Vec<u8>| {
         lap.done("stored answer: none");
         // `export` needs every entry; `show` one person's; the rest only
         // the ledger.
@@ -288,15 +295,9 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         )?;
         lap.done("render");
         Ok(())
-    })?;
-    lap.done("answer: stored or made (and stored)");
-    match output {
-        None => ctx.out.write_all(&bytes).map_err(io_err)?,
-        Some(path) => output::write_atomic(path, &bytes).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?,
-    }
+    };
+    stored_or_made(&mut src, &key, made, emit)?;
+    lap.done("answer: stored or made, and written");
     Ok(Exit::Success)
 }
 
@@ -309,18 +310,35 @@ fn stored_or_made(
     src: &mut Source,
     key: &str,
     make: impl FnOnce(&mut Source, &mut Vec<u8>) -> Result<(), Error>,
-) -> Result<Vec<u8>, Error> {
+    emit: impl FnOnce(&[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
     let state = src.state();
     if let Some(bytes) = src.index.as_ref().and_then(|i| i.cached(key)) {
-        return Ok(bytes);
+        return emit(&bytes);
     }
     let mut buf = Vec::new();
     make(src, &mut buf)?;
-    if let (Some(idx), Some(state), false) = (&src.index, &state, src.stats.changed) {
-        idx.store(state, key, &buf);
+    let store = match (&src.index, &state, src.stats.changed) {
+        (Some(idx), Some(state), false) => Some(idx.answer_store(state, key)),
+        _ => None,
+    };
+    match store {
+        // A big answer is stored while it is written out.
+        Some(store) if buf.len() >= STORE_ALONGSIDE => std::thread::scope(|s| {
+            s.spawn(|| store.write(&buf));
+            emit(&buf)
+        }),
+        Some(store) => {
+            store.write(&buf);
+            emit(&buf)
+        }
+        None => emit(&buf),
     }
-    Ok(buf)
 }
+
+/// The size from which an answer is stored on a thread of its own while
+/// it is written out (below, a thread costs more than it saves).
+const STORE_ALONGSIDE: usize = 1 << 20;
 
 /// The flags of `who`.
 struct WhoQuestion<'a> {
@@ -345,7 +363,7 @@ fn who(
     let format = format_of(cli);
     let terms = crate::who::Terms::parse(q.terms).map_err(Error::Usage)?;
     let key = format!("{:?}|{today}|{format:?}|{}", cli.command, style.color);
-    let buf = stored_or_made(src, &key, |src, buf| {
+    let made = |src: &mut Source, buf: &mut Vec<u8>| {
         let rows = crate::who::answer(
             src,
             root,
@@ -362,8 +380,9 @@ fn who(
             _ => render::who::text(buf, style, &terms.given, &rows),
         }
         .map_err(io_err)
-    })?;
-    ctx.out.write_all(&buf).map_err(io_err)?;
+    };
+    let emit = |bytes: &[u8]| ctx.out.write_all(bytes).map_err(io_err);
+    stored_or_made(src, &key, made, emit)?;
     Ok(Exit::Success)
 }
 

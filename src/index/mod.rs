@@ -287,7 +287,29 @@ impl Index {
     /// process changed meanwhile is filed under a state no one reads), and
     /// removes those of other states. A failure only costs speed next time.
     pub fn store(&self, state: &str, key: &str, value: &[u8]) {
-        let file = self.answer_file(key, state);
+        self.answer_store(state, key).write(value);
+    }
+
+    /// Where [`Index::store`] would store the answer for `key` in `state`,
+    /// to store it from another thread.
+    pub fn answer_store(&self, state: &str, key: &str) -> AnswerStore {
+        AnswerStore {
+            file: self.answer_file(key, state),
+            state: state.to_string(),
+        }
+    }
+}
+
+/// A place for one rendered answer (see [`Index::store`]).
+pub struct AnswerStore {
+    file: PathBuf,
+    state: String,
+}
+
+impl AnswerStore {
+    /// Stores `value`, and removes the answers of other states.
+    pub fn write(&self, value: &[u8]) {
+        let (file, state) = (&self.file, &self.state);
         let Some(dir) = file.parent() else { return };
         if std::fs::create_dir_all(dir).is_err() {
             return;
@@ -305,7 +327,7 @@ impl Index {
             let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
             std::io::Write::write_all(&mut tmp, value)?;
             std::io::Write::write_all(&mut tmp, blake3::hash(value).as_bytes())?;
-            tmp.persist(&file).map_err(|e| e.error)?;
+            tmp.persist(file).map_err(|e| e.error)?;
             Ok(())
         };
         let _ = write();

@@ -290,3 +290,28 @@ fn a_stored_answer_is_used_only_while_nothing_changed() {
         "{after}"
     );
 }
+
+#[test]
+fn a_big_answer_is_stored_while_it_is_written_and_read_back_whole() {
+    // 20,000 people: `export` is several megabytes, past the size from which
+    // the answer is stored on a thread of its own while it is written out.
+    let mut note = String::from("## 2026-11-01\n");
+    for i in 0..20_000 {
+        note.push_str(&format!("- lunch with @p{i:05} #gave\n"));
+    }
+    let vault = Vault::with_files(&[("big.md", &note)]);
+    let made = vault.ok(&["export"]).stdout;
+    assert!(made.len() > 2 << 20, "export is only {} bytes", made.len());
+    // The sync of the first run changed the index: nothing stored yet.
+    assert!(stored_answers(&vault).is_empty());
+    let again = vault.ok(&["export"]).stdout;
+    assert_eq!(again, made);
+    let stored = stored_answers(&vault);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let bytes = fs::read(&stored[0]).unwrap();
+    let body = bytes.len() - 32;
+    assert_eq!(&bytes[..body], made.as_bytes(), "stored answer differs");
+    assert_eq!(blake3::hash(&bytes[..body]).as_bytes(), &bytes[body..]);
+    // And it is what the next run prints.
+    assert_eq!(vault.ok(&["export"]).stdout, made);
+}
