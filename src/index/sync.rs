@@ -358,7 +358,9 @@ pub fn sync(
                 }
             }
         }
-        let pages_before = if full {
+        // Who claims what before the change: needed when the ledger is
+        // updated, not when a re-hash found every note the same.
+        let pages_before = if full || !(stats.changed || people_stale) {
             Vec::new()
         } else {
             store::load_pages(&tx)?
