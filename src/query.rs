@@ -513,6 +513,14 @@ impl<'l> Answers<'l> {
 
     /// Who haven't I helped lately (SPEC §6), in the spec's order.
     pub fn not_helped(&self) -> Vec<NotHelped> {
+        self.not_helped_first(0).0
+    }
+
+    /// The first `limit` (0: all) of [`Answers::not_helped`], and how many
+    /// there are: the rest are ranked by reference and counted, never
+    /// copied (200,000 person pages: the report sorted and copied them all
+    /// to show 25).
+    pub fn not_helped_first(&self, limit: usize) -> (Vec<NotHelped>, usize) {
         let today = self.today;
         let active_since = self
             .cfg
@@ -535,14 +543,22 @@ impl<'l> Answers<'l> {
             .map(|(r, _)| r)
             .filter(|r| r.last_gave.is_none_or(|d| d < help_since))
             .collect();
-        rows.sort_by(|a, b| {
+        // Handles are unique: a total order, kept by a partial selection.
+        let order = |a: &&PersonRow, b: &&PersonRow| {
             (a.last_gave.is_some(), a.last_gave)
                 .cmp(&(b.last_gave.is_some(), b.last_gave))
                 .then(b.got.cmp(&a.got))
                 .then_with(|| b.last_contact.cmp(&a.last_contact))
                 .then_with(|| a.handle.cmp(&b.handle))
-        });
-        rows.into_iter()
+        };
+        let total = rows.len();
+        if limit > 0 && limit < total {
+            rows.select_nth_unstable_by(limit, order);
+            rows.truncate(limit);
+        }
+        rows.sort_unstable_by(order);
+        let shown = rows
+            .into_iter()
             .map(|r| NotHelped {
                 handle: r.handle.clone(),
                 last_gave: r.last_gave,
@@ -550,7 +566,8 @@ impl<'l> Answers<'l> {
                 gave: r.gave,
                 got: r.got,
             })
-            .collect()
+            .collect();
+        (shown, total)
     }
 
     /// Gave vs got over the `days` before today, overall and per person.
@@ -1022,6 +1039,21 @@ mod tests {
             order,
             ["never2", "never1", "edge", "never4", "never3", "paged", "over90b", "over90"]
         );
+        // The first few, selected without sorting the rest: the same rows.
+        for limit in 0..=order.len() + 1 {
+            let (first, total) = a.not_helped_first(limit);
+            let first: Vec<_> = first.into_iter().map(|r| r.handle).collect();
+            let want = if limit == 0 {
+                order.len()
+            } else {
+                limit.min(order.len())
+            };
+            assert_eq!(
+                (first.as_slice(), total),
+                (&order[..want], order.len()),
+                "{limit}"
+            );
+        }
     }
 
     #[test]

@@ -137,6 +137,14 @@ impl Source {
         self.one_shot = true;
     }
 
+    /// Drops `made` (something made from what was loaded), unless this is a
+    /// one-shot command's source: then the OS takes it back at exit.
+    pub fn done_with<T>(&self, made: T) {
+        if self.one_shot {
+            std::mem::forget(made);
+        }
+    }
+
     /// Forgets what was loaded (the daemon keeps little between batches).
     pub fn release(&mut self) {
         self.ledger = None;

@@ -274,14 +274,14 @@ pub fn report(out: &mut dyn Write, a: &Answers<'_>, base: &str) -> io::Result<()
 
 /// "Who haven't I helped lately" as a table, in SPEC §6 order.
 fn not_helped(s: &mut String, a: &Answers<'_>, base: &str) {
-    let nh = a.not_helped();
-    if nh.is_empty() {
+    let (nh, total) = a.not_helped_first(a.cfg.report_limit);
+    if total == 0 {
         let _ = writeln!(s, "Everyone has been helped within {}.", a.cfg.help_window);
         return;
     }
     let _ = writeln!(s, "| Person | Last gave | Last contact | Gave | Got |");
     let _ = writeln!(s, "| --- | --- | --- | ---: | ---: |");
-    push_limited(s, &nh, a.cfg.report_limit, true, |s, r| {
+    push_shown(s, &nh, total, true, |s, r| {
         let person = match a.person(&r.handle).and_then(|p| p.page.as_deref()) {
             Some(page) => format!("[@{}]({base}{})", esc(&r.handle), url_path(page)),
             None => format!("@{}", esc(&r.handle)),
