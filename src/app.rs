@@ -199,6 +199,7 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
             rebuild: matches!(cli.command, Command::Index { rebuild: true, .. }),
             progress: io::stderr().is_terminal(),
             thorough: matches!(cli.command, Command::Index { .. }),
+            one_shot: true,
         },
         &mut note_to(ctx.err),
     );

@@ -83,6 +83,9 @@ pub struct Synced {
     /// something, or the day changed): a run that reads the ledger after
     /// need not read and claim every page again.
     pub claims: Option<crate::resolve::Claims>,
+    /// The notes the walk found (their paths and stats), for the caller
+    /// to drop or, a one-shot command, to leave to the exit.
+    pub files: Vec<crate::walk::NoteFile>,
     /// A file went away between the walk and its read: what the index knew
     /// of it is kept, and a later sync settles it. (A folder that cannot be
     /// read is not this: it stays unreadable, and what the index knew below
@@ -486,6 +489,7 @@ pub fn sync(
     Ok(Synced {
         stats,
         walk_diagnostics: w.diagnostics,
+        files: w.files,
         ledger: ledger.filter(|_| whole),
         notes: all_notes,
         claims,
