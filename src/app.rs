@@ -248,13 +248,7 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
     // when nothing changed since it was rendered for this today and these
     // flags. The problems met walking are part of some answers (`export`),
     // and change without the notes changing: they are part of the key.
-    let diags = blake3::hash(format!("{:?}", src.file_diags).as_bytes());
-    let key = format!(
-        "{:?}|{today}|{format:?}|{}|{base}|{}",
-        cli.command,
-        style.color,
-        diags.to_hex()
-    );
+    let key = answer_key(cli, today, format, style, &base, &src.file_diags);
     let lap = crate::lap::Lap::new();
     let emit = |bytes: &[u8]| match output {
         None => ctx.out.write_all(bytes).map_err(io_err),
@@ -399,39 +393,114 @@ fn check(
     ctx: &mut Ctx<'_>,
 ) -> Result<Exit, Error> {
     let f = format_of(cli);
-    src.vault(root, cfg, today, &mut note_to(ctx.err));
-    let file_diags = src.file_diags.clone();
-    let vault = src.vault(root, cfg, today, &mut note_to(ctx.err));
-    let (diags, errors) = crate::check::collect(file_diags, vault, cfg);
-    let out = &mut *ctx.out;
-    match f {
-        Format::Json => serde_json::to_writer_pretty(&mut *out, &diags)
-            .map_err(io::Error::from)
-            .and_then(|()| out.write_all(b"\n")),
-        _ => render::text::diagnostics(out, style, &diags),
-    }
-    .map_err(io_err)?;
-    let n_err = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let n_warn = diags.len() - n_err;
-    if diags.is_empty() {
-        writeln!(ctx.err, "relnotes: no problems found").map_err(io_err)?;
-    } else {
-        writeln!(
-            ctx.err,
-            "relnotes: {}, {}",
-            render::count(n_err, "error", "errors"),
-            render::count(n_warn, "warning", "warnings")
-        )
+    // Stored like every other answer: its exit code, its summary for
+    // stderr and its report for stdout, in one value (see `CheckAnswer`).
+    let key = answer_key(cli, today, f, style, "", &src.file_diags);
+    let mut notes: Vec<u8> = Vec::new();
+    let mut answer: Vec<u8> = Vec::new();
+    let made = |src: &mut Source, buf: &mut Vec<u8>| -> Result<(), Error> {
+        src.vault(root, cfg, today, &mut note_to(&mut notes));
+        let file_diags = src.file_diags.clone();
+        let vault = src.vault(root, cfg, today, &mut note_to(&mut notes));
+        let (diags, errors) = crate::check::collect(file_diags, vault, cfg);
+        let mut out = Vec::new();
+        match f {
+            Format::Json => serde_json::to_writer_pretty(&mut out, &diags)
+                .map_err(io::Error::from)
+                .and_then(|()| out.write_all(b"\n")),
+            _ => render::text::diagnostics(&mut out, style, &diags),
+        }
         .map_err(io_err)?;
-    }
-    Ok(if errors {
+        let n_err = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        let n_warn = diags.len() - n_err;
+        let summary = if diags.is_empty() {
+            "relnotes: no problems found\n".to_string()
+        } else {
+            format!(
+                "relnotes: {}, {}\n",
+                render::count(n_err, "error", "errors"),
+                render::count(n_warn, "warning", "warnings")
+            )
+        };
+        CheckAnswer {
+            problems: errors,
+            summary: summary.as_bytes(),
+            report: &out,
+        }
+        .encode(buf);
+        Ok(())
+    };
+    stored_or_made(src, &key, made, |b| {
+        answer.extend_from_slice(b);
+        Ok(())
+    })?;
+    ctx.err.write_all(&notes).map_err(io_err)?;
+    let a = CheckAnswer::decode(&answer);
+    ctx.out.write_all(a.report).map_err(io_err)?;
+    ctx.err.write_all(a.summary).map_err(io_err)?;
+    Ok(if a.problems {
         Exit::Problems
     } else {
         Exit::Success
     })
+}
+
+/// `check`'s answer as stored: whether it found errors (a byte), the
+/// summary's length (4 bytes, little-endian), the summary, the report.
+struct CheckAnswer<'a> {
+    problems: bool,
+    summary: &'a [u8],
+    report: &'a [u8],
+}
+
+impl<'a> CheckAnswer<'a> {
+    fn encode(&self, buf: &mut Vec<u8>) {
+        buf.push(u8::from(self.problems));
+        let n = u32::try_from(self.summary.len()).unwrap_or(u32::MAX);
+        buf.extend_from_slice(&n.to_le_bytes());
+        buf.extend_from_slice(&self.summary[..n as usize]);
+        buf.extend_from_slice(self.report);
+    }
+
+    /// A stored value is checksummed, so always well formed; anything
+    /// shorter reads as an empty answer rather than a panic.
+    fn decode(b: &'a [u8]) -> CheckAnswer<'a> {
+        let problems = b.first() == Some(&1);
+        let n = b
+            .get(1..5)
+            .and_then(|n| <[u8; 4]>::try_from(n).ok())
+            .map_or(0, |n| u32::from_le_bytes(n) as usize);
+        let summary = b.get(5..5 + n).unwrap_or_default();
+        let report = b.get(5 + n..).unwrap_or_default();
+        CheckAnswer {
+            problems,
+            summary,
+            report,
+        }
+    }
+}
+
+/// The key an answer is stored under: the command and its flags, the day,
+/// and the problems met walking (part of some answers, and they change
+/// without the notes changing).
+fn answer_key(
+    cli: &Cli,
+    today: NaiveDate,
+    format: Format,
+    style: Style,
+    base: &str,
+    file_diags: &[Diagnostic],
+) -> String {
+    let diags = blake3::hash(format!("{file_diags:?}").as_bytes());
+    format!(
+        "{:?}|{today}|{format:?}|{}|{base}|{}",
+        cli.command,
+        style.color,
+        diags.to_hex()
+    )
 }
 
 /// `relnotes allow`: records that this root's config, as it is now, may

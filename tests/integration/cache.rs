@@ -315,3 +315,48 @@ fn a_big_answer_is_stored_while_it_is_written_and_read_back_whole() {
     // And it is what the next run prints.
     assert_eq!(vault.ok(&["export"]).stdout, made);
 }
+
+#[test]
+fn check_is_stored_like_any_answer_with_its_summary_and_exit_code() {
+    let vault = Vault::with_files(&[
+        ("a.md", "- 2026-11-01 lunch with @ann #gave\n"),
+        ("broken.md", "---\ntitle: [unclosed\n---\n- @bob\n"),
+    ]);
+    let first = vault.run(&["check"]);
+    first.assert_code(1);
+    assert!(first.stdout.contains("broken.md:"), "{}", first.stdout);
+    assert!(first.stderr.contains("1 error"), "{}", first.stderr);
+    // The first run's sync changed the index: stored by the second.
+    assert!(stored_answers(&vault).is_empty());
+    let second = vault.run(&["check"]);
+    let stored = stored_answers(&vault);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    // The third answers from the store: the same streams and exit code.
+    for run in [&second, &vault.run(&["check"])] {
+        run.assert_code(1);
+        assert_eq!((&run.stdout, &run.stderr), (&first.stdout, &first.stderr));
+    }
+    // A planted answer (a valid checksum) is read: no problems, exit 0.
+    let mut planted = vec![0u8];
+    planted.extend_from_slice(&(14u32).to_le_bytes());
+    planted.extend_from_slice(b"relnotes: hi!\nREPORT\n");
+    let mut file = planted.clone();
+    file.extend_from_slice(blake3::hash(&planted).as_bytes());
+    fs::write(&stored[0], &file).unwrap();
+    let run = vault.run(&["check"]);
+    run.assert_code(0);
+    assert_eq!(
+        (run.stdout.as_str(), run.stderr.as_str()),
+        ("REPORT\n", "relnotes: hi!\n")
+    );
+    // JSON is another question, and the fix is seen at once.
+    assert!(vault
+        .run(&["check", "--format", "json"])
+        .stdout
+        .contains("broken.md"));
+    vault.write("broken.md", "- @bob\n");
+    let fixed = vault.run(&["check"]);
+    fixed.assert_code(0);
+    assert!(fixed.stderr.contains("0 errors"), "{}", fixed.stderr);
+    assert!(!fixed.stdout.contains("broken.md"), "{}", fixed.stdout);
+}
