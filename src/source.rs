@@ -53,6 +53,11 @@ pub struct Source {
     /// index was synced by one: a sync that only looks at the paths the OS
     /// named keeps them.
     walked: Option<Vec<Diagnostic>>,
+    /// The notes the last sync walked (a path and a stat each, 202,000 on
+    /// a contacts vault), kept by a one-shot command's source: freed before
+    /// anything else is loaded (their memory serves it), else left to the
+    /// exit with the rest.
+    files: Vec<crate::walk::NoteFile>,
     /// A one-shot command's source: what it loaded is left to the OS to
     /// free at exit ([`Source::for_one_answer`]).
     one_shot: bool,
@@ -258,8 +263,11 @@ impl Source {
     }
 
     fn take_synced(&mut self, synced: index::sync::Synced, warnings: Vec<Diagnostic>) {
-        // A path and a stat per note (202,000 on a contacts vault).
-        self.done_with(synced.files);
+        self.files = if self.one_shot {
+            synced.files
+        } else {
+            Vec::new()
+        };
         self.stats = synced.stats;
         self.incomplete = synced.incomplete;
         self.ledger = synced.ledger;
@@ -274,6 +282,7 @@ impl Source {
     }
 
     fn load_in_memory(&mut self, root: &Path, cfg: &Config) {
+        self.files = Vec::new();
         let (notes, file_diags, st) = crate::load::load(root, cfg);
         self.ledger = Some(Ledger::derive(&notes, cfg));
         self.claims = None;
@@ -303,6 +312,7 @@ impl Source {
         today: NaiveDate,
         note: &mut dyn FnMut(String),
     ) -> &Ledger {
+        self.files = Vec::new();
         // A rebuild below drops a vault loaded before: it is loaded again.
         let had_vault = self.vault.is_some();
         if self.ledger.is_none() {
@@ -347,6 +357,7 @@ impl Source {
         today: NaiveDate,
         note: &mut dyn FnMut(String),
     ) -> &Vault {
+        self.files = Vec::new();
         if self.vault.is_none() && self.notes.is_none() {
             if let Some(idx) = self.index.take() {
                 match index::sync::load_notes(&idx.conn) {
@@ -607,6 +618,7 @@ impl Drop for Source {
             std::mem::forget(self.claims.take());
             std::mem::forget(self.notes.take());
             std::mem::forget(self.vault.take());
+            std::mem::forget(std::mem::take(&mut self.files));
         }
     }
 }
