@@ -203,7 +203,6 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         },
         &mut note_to(ctx.err),
     );
-    src.for_one_answer();
 
     match &cli.command {
         Command::Check => return check(cli, &root, &cfg, &mut src, style, today, ctx),

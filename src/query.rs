@@ -286,6 +286,24 @@ pub fn row(ps: &PersonState, cfg: &Config, today: NaiveDate) -> PersonRow {
     r
 }
 
+/// Keeps the first `limit` (0: all) of `v` in `order`, sorted, and says
+/// how many there were. The rest are only partitioned away, never sorted.
+/// `order` must be total (no two equal): then the partial selection keeps
+/// exactly the rows a full sort would put first.
+fn keep_first<T>(
+    v: &mut Vec<T>,
+    limit: usize,
+    mut order: impl FnMut(&T, &T) -> std::cmp::Ordering,
+) -> usize {
+    let total = v.len();
+    if limit > 0 && limit < total {
+        v.select_nth_unstable_by(limit, &mut order);
+        v.truncate(limit);
+    }
+    v.sort_unstable_by(order);
+    total
+}
+
 impl<'l> Answers<'l> {
     pub fn new(ledger: &'l Ledger, cfg: &'l Config, today: NaiveDate) -> Answers<'l> {
         let people = ledger
@@ -439,15 +457,9 @@ impl<'l> Answers<'l> {
                 }
             }
         }
-        let total = keys.len();
-        let shown = if limit == 0 { total } else { total.min(limit) };
         // Keys are unique (a task per file and line, a reminder of each
-        // kind per person), so the partial selection keeps the full order.
-        if shown < total {
-            keys.select_nth_unstable_by(shown, |a, b| a.0.cmp(&b.0));
-            keys.truncate(shown);
-        }
-        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // kind per person): a total order.
+        let total = keep_first(&mut keys, limit, |a, b| a.0.cmp(&b.0));
         let out = keys
             .into_iter()
             .map(|((due, kind, ..), from)| {
@@ -543,20 +555,14 @@ impl<'l> Answers<'l> {
             .map(|(r, _)| r)
             .filter(|r| r.last_gave.is_none_or(|d| d < help_since))
             .collect();
-        // Handles are unique: a total order, kept by a partial selection.
-        let order = |a: &&PersonRow, b: &&PersonRow| {
+        // Handles are unique: a total order.
+        let total = keep_first(&mut rows, limit, |a, b| {
             (a.last_gave.is_some(), a.last_gave)
                 .cmp(&(b.last_gave.is_some(), b.last_gave))
                 .then(b.got.cmp(&a.got))
                 .then_with(|| b.last_contact.cmp(&a.last_contact))
                 .then_with(|| a.handle.cmp(&b.handle))
-        };
-        let total = rows.len();
-        if limit > 0 && limit < total {
-            rows.select_nth_unstable_by(limit, order);
-            rows.truncate(limit);
-        }
-        rows.sort_unstable_by(order);
+        });
         let shown = rows
             .into_iter()
             .map(|r| NotHelped {

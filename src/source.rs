@@ -26,8 +26,10 @@ pub struct OpenOptions {
     pub progress: bool,
     /// Check all of the index file, not only what every run reads.
     pub thorough: bool,
-    /// A one-shot command's (see [`Source::for_one_answer`]), from the
-    /// start: what the sync walked is left to the exit too.
+    /// A one-shot command's: what it loads, from the sync's walk on, is not
+    /// freed one allocation at a time just before the process exits (a
+    /// ledger and every note's facts are many small allocations); the OS
+    /// takes it all back.
     pub one_shot: bool,
 }
 
@@ -59,7 +61,7 @@ pub struct Source {
     /// exit with the rest.
     files: Vec<crate::walk::NoteFile>,
     /// A one-shot command's source: what it loaded is left to the OS to
-    /// free at exit ([`Source::for_one_answer`]).
+    /// free at exit ([`OpenOptions::one_shot`]).
     one_shot: bool,
     pub stats: SyncStats,
     /// The last sync could not see everything (a folder vanished or could
@@ -136,14 +138,6 @@ impl Source {
                 None
             }
         }
-    }
-
-    /// Marks this source as a one-shot command's: dropping it closes the
-    /// index but does not free what was loaded, one allocation at a time,
-    /// just before the process exits and the OS takes it all back (a
-    /// ledger and every note's facts are many small allocations).
-    pub fn for_one_answer(&mut self) {
-        self.one_shot = true;
     }
 
     /// Drops `made` (something made from what was loaded), unless this is a
