@@ -189,6 +189,22 @@ pub fn sync(
     look: Look<'_>,
     today: NaiveDate,
 ) -> rusqlite::Result<Synced> {
+    let synced = sync_in_mode(idx, root, cfg, fingerprint, rebuild, look, today);
+    // A first build leaves WAL mode (see `Index::fresh_build`); committed
+    // or not, the index goes back to it.
+    idx.end_fresh_build();
+    synced
+}
+
+fn sync_in_mode(
+    idx: &mut Index,
+    root: &Path,
+    cfg: &Config,
+    fingerprint: &str,
+    rebuild: bool,
+    look: Look<'_>,
+    today: NaiveDate,
+) -> rusqlite::Result<Synced> {
     let started = Instant::now();
     let start_ns = now_ns();
     let mut stats = SyncStats::default();
@@ -333,6 +349,9 @@ pub fn sync(
     // Who claims which handle, when the ledger's making had it at hand.
     let mut claims = None;
     if must_write {
+        if full {
+            idx.fresh_build();
+        }
         let tx = idx
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

@@ -732,6 +732,60 @@ fn kill_9_mid_sync_then_next_sync_equals_a_clean_rebuild() {
     assert!(!good.is_empty());
 }
 
+/// A first build writes through a rollback journal, not the WAL
+/// (`Index::fresh_build`): killed at any moment, the journal left behind
+/// is played back on the next open, and the index ends in WAL mode.
+#[test]
+fn kill_9_mid_first_build_then_next_run_equals_memory_and_the_index_is_wal_again() {
+    let v = Vault::new();
+    corpus::generate(v.root(), 1500, 300, 11);
+    let good = from_memory(&v, &["people", "--format", "json"]).stdout;
+    assert!(!good.is_empty());
+    let index = index_path(&v);
+    let remove_index = || {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = fs::remove_file(format!("{}{suffix}", index.display()));
+        }
+    };
+    let first_build = || {
+        v.std_command()
+            .args(["--index", index.to_str().unwrap(), "index"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // Kills spread over the time a whole first build takes here, most in
+    // its second half, where the transaction writes.
+    let started = std::time::Instant::now();
+    assert!(first_build().wait().unwrap().success());
+    let whole = started.elapsed();
+    let mut journals = 0;
+    for part in [0.2, 0.4, 0.55, 0.65, 0.75, 0.85, 0.95] {
+        remove_index();
+        let mut child = first_build();
+        std::thread::sleep(whole.mul_f64(part));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        journals += usize::from(Path::new(&format!("{}-journal", index.display())).exists());
+        let run = with_index(&v, &["people", "--format", "json"]);
+        run.assert_code(0);
+        assert!(
+            run.stdout == good,
+            "after a kill {part} into a first build the answers differ"
+        );
+        let c = rusqlite::Connection::open(&index).unwrap();
+        let mode: String = c
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal", "after a kill {part} into a first build");
+    }
+    assert!(
+        journals > 0,
+        "no kill landed in a first build's transaction"
+    );
+}
+
 #[test]
 fn index_schema_is_queryable_with_sql() {
     let v = Vault::fixture("vault");
