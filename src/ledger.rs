@@ -10,6 +10,7 @@
 //! notes at once ([`Ledger::derive`]) and updating it note by note give the
 //! same ledger; the index's differential tests hold it to that.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -297,10 +298,11 @@ fn tallies(sorted: impl Iterator<Item = (NaiveDate, bool, bool)>) -> BTreeMap<Na
     out.into_iter().collect()
 }
 
-/// The person pages among `notes`, in path order.
-pub fn pages(notes: &[NoteFacts]) -> Vec<(&str, &crate::model::PageFacts)> {
+/// The person pages among `notes` (owned or borrowed), in path order.
+pub fn pages<N: Borrow<NoteFacts>>(notes: &[N]) -> Vec<(&str, &crate::model::PageFacts)> {
     let mut p: Vec<_> = notes
         .iter()
+        .map(Borrow::borrow)
         .filter_map(|n| n.page.as_ref().map(|p| (n.path.as_str(), p)))
         .collect();
     p.sort_by(|a, b| a.0.cmp(b.0));
@@ -317,7 +319,12 @@ impl Ledger {
 
     /// [`Ledger::derive`], and the claims of the notes' pages it made on
     /// the way (who-is-who, which the sync's full-text rows resolve with).
-    pub fn derive_with_claims(notes: &[NoteFacts], cfg: &Config) -> (Ledger, Claims) {
+    /// The notes owned or borrowed: a first sync derives from the parse's
+    /// results while it writes them.
+    pub fn derive_with_claims<N: Borrow<NoteFacts> + Sync>(
+        notes: &[N],
+        cfg: &Config,
+    ) -> (Ledger, Claims) {
         let claims = Claims::new(pages(notes), cfg);
         // Every mention key, numbered, with its uses; every mention as the
         // number of its key (twice it, plus one for a wikilink).
@@ -325,7 +332,7 @@ impl Ledger {
         let mut keys: Vec<(&str, KeyUse)> = Vec::new();
         let mut flat: Vec<u32> = Vec::new();
         let mut offsets: Vec<usize> = Vec::with_capacity(notes.len());
-        for n in notes {
+        for n in notes.iter().map(Borrow::borrow) {
             offsets.push(flat.len());
             for m in n.entries.iter().flat_map(|e| &e.mentions) {
                 let id = *key_number.entry(&m.key).or_insert_with(|| {
@@ -379,6 +386,7 @@ impl Ledger {
             .par_iter()
             .zip(offsets.par_iter())
             .map(|(n, &at)| {
+                let n: &NoteFacts = n.borrow();
                 let page = n.page.as_ref().and_then(|p| number(&p.handle));
                 let mut next = flat[at..].iter();
                 contribution_with(n, page, |_| next.next().and_then(|&k| person[k as usize]))

@@ -325,6 +325,7 @@ pub fn write(
     l: &Ledger,
     claims: &Claims,
     fresh: &[Pending],
+    made: Option<Vec<Made>>,
     all: bool,
 ) -> rusqlite::Result<()> {
     let lap = crate::lap::Lap::new();
@@ -334,7 +335,7 @@ pub fn write(
         resolve_stored(tx, &r, &skip)?;
     }
     lap.done("who: resolve the stored notes");
-    let made: Vec<Option<(Vec<u8>, String)>> = fresh.par_iter().map(|p| p.made(&r)).collect();
+    let made = made.unwrap_or_else(|| fresh.par_iter().map(|p| p.made(&r)).collect());
     lap.done("who: resolve and encode the new notes");
     // Every old row first: a statement that may delete through the
     // trigger makes FTS5 flush what it holds in memory to disk, and one
@@ -352,6 +353,18 @@ pub fn write(
     }
     lap.done("who: write the new notes");
     Ok(())
+}
+
+/// A new note's row as [`write`] inserts it, when it has any evidence:
+/// its blob and its words.
+pub type Made = Option<(Vec<u8>, String)>;
+
+/// The rows of the `fresh` notes, resolved with the ledger and claims
+/// they are written with: made ahead of [`write`] on another thread while
+/// a first sync writes the ledger.
+pub fn make(l: &Ledger, claims: &Claims, fresh: &[Pending]) -> Vec<Made> {
+    let r = Resolver::new(claims, l.at_keys());
+    fresh.par_iter().map(|p| p.made(&r)).collect()
 }
 
 /// Resolves every stored blob but those in `skip` again with `r`,

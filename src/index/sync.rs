@@ -348,6 +348,8 @@ fn sync_in_mode(
     let mut all_notes = None;
     // Who claims which handle, when the ledger's making had it at hand.
     let mut claims = None;
+    // `who`'s rows of the new notes, when made ahead (a first sync).
+    let mut made_rows = None;
     if must_write {
         if full {
             idx.fresh_build();
@@ -391,8 +393,31 @@ fn sync_in_mode(
             forget_all_but_unseen(&tx, &w)?;
         }
         lap.done("sync: read the old facts and pages");
-        let ids = write_files(&tx, &candidates, &outcomes, &removed, full)?;
-        lap.done("sync: write files and facts");
+        // A first sync of all the notes (none below an unreadable folder
+        // kept from before) derives the ledger from what it parsed on
+        // another thread while this one writes the rows: the two take
+        // ~100-200 ms each on 10,000 notes.
+        let derive_now = full && w.unseen.is_empty();
+        let (ids, derived) = std::thread::scope(|s| {
+            let derived = derive_now.then(|| {
+                s.spawn(|| {
+                    let parsed: Vec<&NoteFacts> = outcomes
+                        .iter()
+                        .filter_map(|o| match o {
+                            Outcome::New { facts: Some(b), .. } => Some(&b.0),
+                            _ => None,
+                        })
+                        .collect();
+                    Ledger::derive_with_claims(&parsed, cfg)
+                })
+            });
+            let ids = write_files(&tx, &candidates, &outcomes, &removed, full);
+            let derived =
+                derived.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            (ids, derived)
+        });
+        let ids = ids?;
+        lap.done("sync: write files and facts (and derive the ledger)");
         // `who`'s rows wait for the ledger, which says whom they name.
         let mut search = Vec::with_capacity(ids.len());
         let fresh: Vec<NoteFacts> = outcomes
@@ -420,9 +445,21 @@ fn sync_in_mode(
             } else {
                 load_all_notes(&tx, fresh)?
             };
-            let (l, c) = Ledger::derive_with_claims(&notes, cfg);
+            let (l, c) = match derived {
+                Some(lc) => lc,
+                None => Ledger::derive_with_claims(&notes, cfg),
+            };
             lap.done("sync: derive the ledger");
-            store::save_full(&tx, &l, cfg, today)?;
+            // `who`'s rows are resolved on another thread while this one
+            // writes the ledger's.
+            let (saved, rows) = std::thread::scope(|s| {
+                let rows = s.spawn(|| fts::make(&l, &c, &search));
+                let saved = store::save_full(&tx, &l, cfg, today);
+                let rows = rows.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (saved, rows)
+            });
+            saved?;
+            made_rows = Some(rows);
             ledger = Some(l);
             claims = Some(c);
             all_notes = Some(notes);
@@ -471,7 +508,7 @@ fn sync_in_mode(
         lap.done("sync: update and write the ledger");
         // A changed sync made or read the ledger, and with it the claims.
         if let (true, Some(l), Some(c)) = (stats.changed, &ledger, &claims) {
-            fts::write(&tx, l, c, &search, full || stats.rederived)?;
+            fts::write(&tx, l, c, &search, made_rows, full || stats.rederived)?;
             lap.done("sync: write the full-text rows");
         }
         if stats.changed {

@@ -48,7 +48,7 @@ fn add(c: &Connection, id: i64, path: &str, entries: Vec<SearchEntry>) {
             page: None,
         },
     };
-    write(c, &Ledger::default(), &Claims::default(), &[p], false).unwrap();
+    write(c, &Ledger::default(), &Claims::default(), &[p], None, false).unwrap();
 }
 
 fn terms(t: &[&str]) -> Terms {
@@ -171,7 +171,15 @@ fn a_deleted_or_emptied_note_takes_its_rows_with_it() {
         owner: None,
         search: Searchable::default(),
     };
-    write(&c, &Ledger::default(), &Claims::default(), &[p], false).unwrap();
+    write(
+        &c,
+        &Ledger::default(),
+        &Claims::default(),
+        &[p],
+        None,
+        false,
+    )
+    .unwrap();
     assert_eq!(candidates(&c, &["rust"]), 0);
     let blobs: i64 = c
         .query_row("SELECT count(*) FROM search", [], |r| r.get(0))
