@@ -241,6 +241,9 @@ fn sync_in_mode(
     let mut incomplete = false;
     let mut candidates: Vec<(&NoteFile, Stat, Option<Vec<u8>>)> = Vec::new();
     let mut gone: Vec<String> = Vec::new();
+    // What other connections had committed when the files table was read
+    // (see `look_again`).
+    let compared_at = data_version(&idx.conn)?;
     {
         // Served by the `files_scan` index alone, in path order; nothing to
         // compare with when everything is parsed again. Only the rows of
@@ -307,7 +310,7 @@ fn sync_in_mode(
     }
     lap.done("sync: compare with the files table");
     let pb = progress_bar(candidates.len(), progress);
-    let outcomes: Vec<Outcome> = candidates
+    let mut outcomes: Vec<Outcome> = candidates
         .par_iter()
         .map(|(f, _, old_hash)| {
             let o = examine(f, old_hash.as_deref(), cfg);
@@ -324,19 +327,7 @@ fn sync_in_mode(
     // What could not be seen is not known to be gone.
     let removed: Vec<&String> = gone.iter().filter(|p| !w.may_hold(p)).collect();
     stats.removed = removed.len();
-    for o in &outcomes {
-        match o {
-            Outcome::Same => stats.rehashed += 1,
-            Outcome::Vanished => incomplete = true,
-            Outcome::StillUnreadable => {}
-            Outcome::New { kind, .. } => {
-                stats.parsed += 1;
-                if *kind != "note" {
-                    stats.skipped += 1;
-                }
-            }
-        }
-    }
+    incomplete |= count_outcomes(&outcomes, &mut stats);
     stats.changed = full || stats.parsed > 0 || stats.removed > 0;
     let today_text = crate::dates::iso(today);
     let people_stale = idx.meta("today")?.as_deref() != Some(today_text.as_str());
@@ -357,6 +348,10 @@ fn sync_in_mode(
         let tx = idx
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if data_version(&tx)? != compared_at {
+            incomplete |= look_again(&tx, &mut candidates, &mut outcomes, cfg, full, &mut stats)?;
+            stats.changed = full || stats.parsed > 0 || stats.removed > 0;
+        }
         // What the changed and removed notes said before: read before the
         // rows are overwritten.
         let mut old: Vec<NoteFacts> = Vec::new();
@@ -580,6 +575,75 @@ fn forget_all_but_unseen(tx: &Connection, w: &crate::walk::Walk) -> rusqlite::Re
 /// facts, in order.
 /// `emptied`: every row of the files written was forgotten before (a full
 /// parse), so there is nothing to replace or delete: plain inserts.
+/// Counts `outcomes` into `stats`; true when a note went away before it
+/// could be read.
+fn count_outcomes(outcomes: &[Outcome], stats: &mut SyncStats) -> bool {
+    let mut vanished = false;
+    (stats.rehashed, stats.parsed, stats.skipped) = (0, 0, 0);
+    for o in outcomes {
+        match o {
+            Outcome::Same => stats.rehashed += 1,
+            Outcome::Vanished => vanished = true,
+            Outcome::StillUnreadable => {}
+            Outcome::New { kind, .. } => {
+                stats.parsed += 1;
+                if *kind != "note" {
+                    stats.skipped += 1;
+                }
+            }
+        }
+    }
+    vanished
+}
+
+/// What other connections have committed to the index, as SQLite counts
+/// it for this one: it moves when another process writes.
+fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+}
+
+/// Another relnotes (the daemon and a one-shot command, say) committed
+/// between this sync's compare and its write lock. What this one read may
+/// then be older than what that one wrote, and writing it would put older
+/// facts over newer ones, with a stat that hides it from the daemon until
+/// the note changes again. So, under the lock, the notes this sync read are
+/// stat'ed, held against the table's hashes (not in a `full` sync, which
+/// parses every note whatever the table holds) and read again.
+fn look_again(
+    tx: &Connection,
+    candidates: &mut [(&NoteFile, Stat, Option<Vec<u8>>)],
+    outcomes: &mut Vec<Outcome>,
+    cfg: &Config,
+    full: bool,
+    stats: &mut SyncStats,
+) -> rusqlite::Result<bool> {
+    let mut hash_of = tx.prepare("SELECT hash FROM files WHERE path = ?1")?;
+    for (f, st, hash) in candidates.iter_mut() {
+        if !full {
+            *hash = hash_of
+                .query_row([&f.rel], |r| r.get::<_, Vec<u8>>(0))
+                .optional()?;
+        }
+        // (A note reached through a symlink keeps its walk's stat: it is
+        // read again all the same.)
+        if let Some(m) = std::fs::symlink_metadata(&f.abs)
+            .ok()
+            .filter(|m| m.is_file())
+        {
+            *st = Stat::of(&m);
+        }
+    }
+    tracing::debug!(
+        "sync: another process wrote the index meanwhile; {} note(s) read again",
+        candidates.len()
+    );
+    *outcomes = candidates
+        .par_iter()
+        .map(|(f, _, old_hash)| examine(f, old_hash.as_deref(), cfg))
+        .collect();
+    Ok(count_outcomes(outcomes, stats))
+}
+
 fn write_files(
     tx: &Connection,
     candidates: &[(&NoteFile, Stat, Option<Vec<u8>>)],
