@@ -412,7 +412,11 @@ fn sync_in_mode(
             (ids, derived)
         });
         let ids = ids?;
-        lap.done("sync: write files and facts (and derive the ledger)");
+        lap.done(if derive_now {
+            "sync: write files and facts, and derive the ledger"
+        } else {
+            "sync: write files and facts"
+        });
         // `who`'s rows wait for the ledger, which says whom they name.
         let mut search = Vec::with_capacity(ids.len());
         let fresh: Vec<NoteFacts> = outcomes
