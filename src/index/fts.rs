@@ -318,8 +318,9 @@ impl Pending {
 
 /// Writes the blobs of the notes parsed by this sync (`fresh`), resolved
 /// against `l` and `claims` (of the pages the index holds, as the sync made
-/// or read them for the ledger); with `all` (who-is-who changed), every
-/// other stored blob is resolved again too.
+/// or read them for the ledger), or as [`make`] made them ahead (`made`);
+/// with `all` (who-is-who changed), every other stored blob is resolved
+/// again too.
 pub fn write(
     tx: &Connection,
     l: &Ledger,

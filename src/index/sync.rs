@@ -574,11 +574,6 @@ fn forget_all_but_unseen(tx: &Connection, w: &crate::walk::Walk) -> rusqlite::Re
     Ok(())
 }
 
-/// Writes the rows of what changed: stats, hashes, facts, pages, the days
-/// of each note's interactions. Returns the file ids of the outcomes with
-/// facts, in order.
-/// `emptied`: every row of the files written was forgotten before (a full
-/// parse), so there is nothing to replace or delete: plain inserts.
 /// Counts `outcomes` into `stats`; true when a note went away before it
 /// could be read.
 fn count_outcomes(outcomes: &[Outcome], stats: &mut SyncStats) -> bool {
@@ -648,6 +643,11 @@ fn look_again(
     Ok(count_outcomes(outcomes, stats))
 }
 
+/// Writes the rows of what changed: stats, hashes, facts, pages, the days
+/// of each note's interactions. Returns the file ids of the outcomes with
+/// facts, in order.
+/// `emptied`: every row of the files written was forgotten before (a full
+/// parse), so there is nothing to replace or delete: plain inserts.
 fn write_files(
     tx: &Connection,
     candidates: &[(&NoteFile, Stat, Option<Vec<u8>>)],
