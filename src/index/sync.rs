@@ -241,6 +241,12 @@ fn sync_in_mode(
     let mut incomplete = false;
     let mut candidates: Vec<(&NoteFile, Stat, Option<Vec<u8>>)> = Vec::new();
     let mut gone: Vec<String> = Vec::new();
+    // A full sync always writes: into an empty index, through a rollback
+    // journal. Set before `compared_at`, since SQLite counts the change of
+    // journal mode as a write.
+    if full {
+        idx.fresh_build();
+    }
     // What other connections had committed when the files table was read
     // (see `look_again`).
     let compared_at = data_version(&idx.conn)?;
@@ -342,9 +348,6 @@ fn sync_in_mode(
     // `who`'s rows of the new notes, when made ahead (a first sync).
     let mut made_rows = None;
     if must_write {
-        if full {
-            idx.fresh_build();
-        }
         let tx = idx
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

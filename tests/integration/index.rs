@@ -732,6 +732,27 @@ fn kill_9_mid_sync_then_next_sync_equals_a_clean_rebuild() {
     assert!(!good.is_empty());
 }
 
+/// A sync alone never takes its own writes for another process's: a first
+/// build (whose change of journal mode SQLite counts as a write) and a
+/// change read each note once.
+#[test]
+fn a_sync_alone_reads_no_note_twice() {
+    let v = Vault::fixture("vault");
+    let first = with_index_traced(&v, &["people"]);
+    first.assert_code(0);
+    assert!(first.stderr.contains("sync: commit"), "{}", first.stderr);
+    v.write("journal/2026-11-22.md", "- met @zed #gave\n");
+    let change = with_index_traced(&v, &["people"]);
+    change.assert_code(0);
+    for run in [&first, &change] {
+        assert!(
+            !run.stderr.contains("another process wrote"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
 /// A first build writes through a rollback journal, not the WAL
 /// (`Index::fresh_build`): killed at any moment, the journal left behind
 /// is played back on the next open, and the index ends in WAL mode.
