@@ -333,8 +333,7 @@ fn sync_in_mode(
     // What could not be seen is not known to be gone.
     let removed: Vec<&String> = gone.iter().filter(|p| !w.may_hold(p)).collect();
     stats.removed = removed.len();
-    incomplete |= count_outcomes(&outcomes, &mut stats);
-    stats.changed = full || stats.parsed > 0 || stats.removed > 0;
+    incomplete |= count_outcomes(&outcomes, full, &mut stats);
     let today_text = crate::dates::iso(today);
     let people_stale = idx.meta("today")?.as_deref() != Some(today_text.as_str());
     let must_write = stats.changed || stats.rehashed > 0 || people_stale;
@@ -353,7 +352,6 @@ fn sync_in_mode(
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if data_version(&tx)? != compared_at {
             incomplete |= look_again(&tx, &mut candidates, &mut outcomes, cfg, full, &mut stats)?;
-            stats.changed = full || stats.parsed > 0 || stats.removed > 0;
         }
         // What the changed and removed notes said before: read before the
         // rows are overwritten.
@@ -577,9 +575,10 @@ fn forget_all_but_unseen(tx: &Connection, w: &crate::walk::Walk) -> rusqlite::Re
     Ok(())
 }
 
-/// Counts `outcomes` into `stats`; true when a note went away before it
-/// could be read.
-fn count_outcomes(outcomes: &[Outcome], stats: &mut SyncStats) -> bool {
+/// Counts `outcomes` into `stats` (`removed` counted already), and
+/// whether the sync changed anything (a `full` one always does); true when
+/// a note went away before it could be read.
+fn count_outcomes(outcomes: &[Outcome], full: bool, stats: &mut SyncStats) -> bool {
     let mut vanished = false;
     (stats.rehashed, stats.parsed, stats.skipped) = (0, 0, 0);
     for o in outcomes {
@@ -595,6 +594,7 @@ fn count_outcomes(outcomes: &[Outcome], stats: &mut SyncStats) -> bool {
             }
         }
     }
+    stats.changed = full || stats.parsed > 0 || stats.removed > 0;
     vanished
 }
 
@@ -643,7 +643,7 @@ fn look_again(
         .par_iter()
         .map(|(f, _, old_hash)| examine(f, old_hash.as_deref(), cfg))
         .collect();
-    Ok(count_outcomes(outcomes, stats))
+    Ok(count_outcomes(outcomes, full, stats))
 }
 
 /// Writes the rows of what changed: stats, hashes, facts, pages, the days
