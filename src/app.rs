@@ -263,8 +263,17 @@ pub fn run(cli: &Cli, ctx: &mut Ctx<'_>) -> Result<Exit, Error> {
         if matches!(cli.command, Command::Export) {
             src.vault(&root, &cfg, today, &mut note_to(ctx.err));
         }
-        src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
-        let timeline = timeline(cli, &root, &cfg, today, src, ctx.err);
+        // `show` reads one person's part of the ledger; the rest all of it.
+        let timeline = match &cli.command {
+            Command::Show { person } => {
+                let handle = src.person(&root, &cfg, today, person, &mut note_to(ctx.err));
+                handle.map(|h| src.timeline(&root, &cfg, today, &h, &mut note_to(ctx.err)))
+            }
+            _ => {
+                src.ledger(&root, &cfg, today, &mut note_to(ctx.err));
+                None
+            }
+        };
         let last = last_touches(cli, &root, &cfg, today, src, ctx.err);
         // What resolves mentions is not needed past this point: its memory
         // goes to the rows.
@@ -647,24 +656,6 @@ fn last_touches(
         return None;
     }
     Some(src.last_touches(root, cfg, today, &handles, &mut note_to(err)))
-}
-
-/// `show`'s timeline: the entries with the person asked about, when
-/// there is such a person.
-fn timeline(
-    cli: &Cli,
-    root: &Path,
-    cfg: &Config,
-    today: NaiveDate,
-    src: &mut Source,
-    err: &mut dyn Write,
-) -> Option<Vec<crate::query::TimelineRow>> {
-    let Command::Show { person } = &cli.command else {
-        return None;
-    };
-    let ledger = src.ledger(root, cfg, today, &mut note_to(err));
-    let handle = ledger.find(person)?.handle.clone();
-    Some(src.timeline(root, cfg, today, &handle, &mut note_to(err)))
 }
 
 /// Renders the answer of a reading command into `out`. `vault` is there

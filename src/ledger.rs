@@ -101,13 +101,50 @@ fn later(a: (NaiveDate, &str, u32), b: (NaiveDate, &str, u32)) -> bool {
     (a.0, Reverse(a.1), Reverse(a.2)) > (b.0, Reverse(b.1), Reverse(b.2))
 }
 
-/// How often a mention key is written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How often a mention key is written, and whom it names each way: kept
+/// so that one person's notes can be resolved without everyone's claims
+/// (`index::context::timeline`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyUse {
     /// As `@key`.
     pub at: u32,
     /// As `[[key]]`.
     pub link: u32,
+    /// Whom `@key` names (`Nobody` while `at` is 0).
+    pub at_names: Names,
+    /// Whom `[[key]]` names (`Nobody` while `link` is 0).
+    pub link_names: Names,
+}
+
+/// Whom a mention key names, as the resolver said when the ledger was
+/// made or a note changed it (who-is-who changing makes the ledger anew).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Names {
+    #[default]
+    Nobody,
+    /// The handle the key is.
+    Itself,
+    Other(String),
+}
+
+impl Names {
+    /// What `resolved` (from the resolver) is for `key`.
+    pub fn of(key: &str, resolved: Option<&str>) -> Names {
+        match resolved {
+            None => Names::Nobody,
+            Some(h) if h == key => Names::Itself,
+            Some(h) => Names::Other(h.to_string()),
+        }
+    }
+
+    /// The handle named by `key`, if anyone.
+    pub fn handle<'k>(&'k self, key: &'k str) -> Option<&'k str> {
+        match self {
+            Names::Nobody => None,
+            Names::Itself => Some(key),
+            Names::Other(h) => Some(h),
+        }
+    }
 }
 
 /// An open task with someone (SPEC §5): my commitment, or (`waiting`)
@@ -358,7 +395,7 @@ impl Ledger {
         // Each key resolved once, as `@key` and as `[[key]]`.
         let resolved: Vec<Option<&str>> = keys
             .iter()
-            .flat_map(|&(k, u)| {
+            .flat_map(|&(k, ref u)| {
                 [
                     (u.at > 0).then(|| claims.canonical(k)),
                     (u.link > 0).then(|| resolver.resolve_link(k)).flatten(),
@@ -441,7 +478,15 @@ impl Ledger {
                 )
             })
             .collect();
-        l.keys = keys.iter().map(|&(k, u)| (k.to_string(), u)).collect();
+        l.keys = keys
+            .into_iter()
+            .zip(resolved.chunks_exact(2))
+            .map(|((k, mut u), names)| {
+                u.at_names = Names::of(k, names[0]);
+                u.link_names = Names::of(k, names[1]);
+                (k.to_string(), u)
+            })
+            .collect();
         for c in parts {
             for (people, e) in c.tasks {
                 let people = people
@@ -470,15 +515,57 @@ impl Ledger {
                 None if up => self.keys.entry(m.key.clone()).or_default(),
                 None => continue,
             };
-            let n = if m.wikilink {
-                &mut slot.link
+            let (n, names) = if m.wikilink {
+                (&mut slot.link, &mut slot.link_names)
             } else {
-                &mut slot.at
+                (&mut slot.at, &mut slot.at_names)
             };
             *n = if up { *n + 1 } else { n.saturating_sub(1) };
+            if *n == 0 {
+                *names = Names::Nobody;
+            }
             if slot.at == 0 && slot.link == 0 {
                 self.keys.remove(m.key.as_str());
             }
+        }
+    }
+
+    /// Records whom each mention key of `note` names, as `r` resolves
+    /// it (after [`Ledger::count_keys`] counted them in).
+    pub fn name_keys(&mut self, note: &NoteFacts, r: &Resolver<'_>) {
+        for m in note.entries.iter().flat_map(|e| &e.mentions) {
+            if let Some(slot) = self.keys.get_mut(m.key.as_str()) {
+                let names = if m.wikilink {
+                    &mut slot.link_names
+                } else {
+                    &mut slot.at_names
+                };
+                *names = Names::of(&m.key, r.resolve(m));
+            }
+        }
+    }
+
+    /// The handle `m` names, as the ledger's keys keep it: what a
+    /// [`Resolver`] made from the claims says, without them. `None` (not
+    /// `Some(None)`, no one) when the ledger does not hold the key.
+    pub fn kept_names<'a>(&'a self, m: &'a Mention) -> Option<Option<&'a str>> {
+        let (key, u) = self.keys.get_key_value(m.key.as_str())?;
+        match (m.wikilink, u) {
+            (
+                true,
+                KeyUse {
+                    link: 1..,
+                    link_names,
+                    ..
+                },
+            ) => Some(link_names.handle(key)),
+            (
+                false,
+                KeyUse {
+                    at: 1.., at_names, ..
+                },
+            ) => Some(at_names.handle(key)),
+            _ => None,
         }
     }
 
@@ -789,8 +876,50 @@ pub(crate) mod tests {
         // Added back, the newer one is known again.
         l.apply(&c, true);
         l.count_keys(&all[1], true);
+        l.name_keys(&all[1], &r);
         l.finish(&claims);
         assert_eq!(l, full);
+    }
+
+    #[test]
+    fn every_mention_key_keeps_whom_the_resolver_says_it_names() {
+        let mut cfg = Config::default();
+        cfg.aliases.insert("bobby".into(), "bob".into());
+        let files = [
+            (
+                "people/Alice Chen.md",
+                "---\nhandle: alice\naliases: [ali]\n---\n- 2026-11-02 met @bob\n",
+            ),
+            (
+                "a.md",
+                "- [[Alice Chen]] [[ali]] @ali @bobby [[bobby]] [[@Eve Stone]] [[nobody]]\n",
+            ),
+            (
+                "b.md",
+                "- @eve-stone [[eve-stone]] [[people/alice chen]] [[zed]] @zed\n",
+            ),
+        ];
+        let all = notes(&files, &cfg);
+        let l = Ledger::derive(&all, &cfg);
+        let claims = Claims::new(pages(&all), &cfg);
+        let r = Resolver::new(&claims, at_keys(&all));
+        let mut named = 0;
+        for m in all
+            .iter()
+            .flat_map(|n| &n.entries)
+            .flat_map(|e| &e.mentions)
+        {
+            assert_eq!(l.kept_names(m), Some(r.resolve(m)), "{m:?}");
+            named += usize::from(r.resolve(m).is_some());
+        }
+        assert!(named >= 10, "{named}");
+        // A key the ledger does not hold is said to be unknown.
+        let stranger = Mention {
+            key: "stranger".into(),
+            wikilink: false,
+            ..all[1].entries[0].mentions[0].clone()
+        };
+        assert_eq!(l.kept_names(&stranger), None);
     }
 
     #[test]

@@ -205,6 +205,19 @@ impl Claims {
     }
 }
 
+/// Whom a mention names: what a [`Resolver`] says, or what a ledger
+/// kept of it (`ledger::Ledger::kept_names`).
+pub trait Resolve {
+    /// The handle `m` names; `None` for a wikilink that names no one.
+    fn resolve<'a>(&'a self, m: &'a Mention) -> Option<&'a str>;
+}
+
+impl Resolve for Resolver<'_> {
+    fn resolve<'a>(&'a self, m: &'a Mention) -> Option<&'a str> {
+        Resolver::resolve(self, m)
+    }
+}
+
 /// Resolves mentions to handles.
 pub struct Resolver<'c> {
     claims: &'c Claims,
@@ -325,25 +338,55 @@ impl<'c> Resolver<'c> {
     }
 }
 
+/// What `show` asks for, as [`find`] matches it against each person: a
+/// handle, alias, name or page name (case-insensitive, a leading `@`
+/// allowed). The index answers the same question from its tables
+/// (`index::store::find_handle`).
+pub struct PersonQuery {
+    /// The query in lower case, without `@`: a handle or an alias as is.
+    pub key: String,
+    slugged: String,
+}
+
+impl PersonQuery {
+    pub fn new(query: &str) -> PersonQuery {
+        let key = query.trim().trim_start_matches('@').to_lowercase();
+        let slugged = slug(&key);
+        PersonQuery { key, slugged }
+    }
+
+    /// The last test, once no handle or alias is the query: the person's
+    /// name, their handle as the query's slug, or their page's path or
+    /// file name.
+    pub fn names(&self, handle: &str, name: Option<&str>, page: Option<&str>) -> bool {
+        let q = self.key.as_str();
+        name.is_some_and(|n| n.to_lowercase() == q)
+            || handle == self.slugged
+            || page.is_some_and(|pg| {
+                let k = link_key(pg);
+                k == q || k.rsplit('/').next() == Some(q)
+            })
+    }
+}
+
 /// Finds a person by handle, alias, name or page name (case-insensitive, a
-/// leading `@` allowed): what `show` accepts.
+/// leading `@` allowed): what `show` accepts. The first of `people` whose
+/// handle is the query, else whose alias, else whom it names otherwise
+/// ([`PersonQuery::names`]).
 pub fn find<'p>(
     people: impl Iterator<Item = &'p Person> + Clone,
     query: &str,
 ) -> Option<&'p Person> {
-    let q = query.trim().trim_start_matches('@').to_lowercase();
-    if let Some(p) = people.clone().find(|p| p.handle == q) {
+    let q = PersonQuery::new(query);
+    if let Some(p) = people.clone().find(|p| p.handle == q.key) {
         return Some(p);
     }
-    let slugged = slug(&q);
-    people.clone().find(|p| p.aliases.contains(&q)).or_else(|| {
-        people.clone().find(|p| {
-            p.name.as_deref().is_some_and(|n| n.to_lowercase() == q)
-                || p.handle == slugged
-                || p.page.as_deref().is_some_and(|pg| {
-                    let k = link_key(pg);
-                    k == q || k.rsplit('/').next() == Some(q.as_str())
-                })
+    people
+        .clone()
+        .find(|p| p.aliases.contains(&q.key))
+        .or_else(|| {
+            people
+                .clone()
+                .find(|p| q.names(&p.handle, p.name.as_deref(), p.page.as_deref()))
         })
-    })
 }

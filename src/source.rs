@@ -41,6 +41,9 @@ pub struct Source {
     /// What `report`, `people` and `due` are answered from: handed over by
     /// the sync, or read from the index on first use.
     pub ledger: Option<Ledger>,
+    /// The one person `ledger` was read for ([`Source::person`]): it holds
+    /// their row, not everyone's, and is read whole when asked for.
+    ledger_of: Option<String>,
     /// Who claims which handle and alias, when the ledger was read from
     /// the index (its pages are read once per run, not per question).
     claims: Option<Claims>,
@@ -151,6 +154,7 @@ impl Source {
     /// Forgets what was loaded (the daemon keeps little between batches).
     pub fn release(&mut self) {
         self.ledger = None;
+        self.ledger_of = None;
         self.claims = None;
         self.notes = None;
         self.vault = None;
@@ -265,6 +269,7 @@ impl Source {
         self.stats = synced.stats;
         self.incomplete = synced.incomplete;
         self.ledger = synced.ledger;
+        self.ledger_of = None;
         self.claims = synced.claims;
         self.notes = synced.notes;
         self.vault = None;
@@ -279,6 +284,7 @@ impl Source {
         self.files = Vec::new();
         let (notes, file_diags, st) = crate::load::load(root, cfg);
         self.ledger = Some(Ledger::derive(&notes, cfg));
+        self.ledger_of = None;
         self.claims = None;
         self.notes = Some(notes);
         self.vault = None;
@@ -307,6 +313,9 @@ impl Source {
         note: &mut dyn FnMut(String),
     ) -> &Ledger {
         self.files = Vec::new();
+        if self.ledger_of.take().is_some() {
+            self.ledger = None;
+        }
         // A rebuild below drops a vault loaded before: it is loaded again.
         let had_vault = self.vault.is_some();
         if self.ledger.is_none() {
@@ -340,6 +349,48 @@ impl Source {
             self.vault(root, cfg, today, note);
         }
         self.ledger.get_or_insert_with(Ledger::default)
+    }
+
+    /// The handle of the person `query` finds (`show`), with the ledger
+    /// loaded for them: from the index, when nothing is loaded yet, their
+    /// rows only (found and finished from the `people`, `aliases` and
+    /// `pages` tables: no one else's page is read, on a vault of 200,000);
+    /// else the whole ledger. `None`: no one by that name.
+    pub fn person(
+        &mut self,
+        root: &Path,
+        cfg: &Config,
+        today: NaiveDate,
+        query: &str,
+        note: &mut dyn FnMut(String),
+    ) -> Option<String> {
+        if self.ledger.is_none() && self.notes.is_none() && self.vault.is_none() {
+            if let Some(idx) = &self.index {
+                // `Ok(None)`: the index holds no ledger (read whole below,
+                // which rebuilds it), or not as its tables say;
+                // `Ok(Some(None))`: no such person.
+                let read = || -> rusqlite::Result<Option<Option<(String, Ledger)>>> {
+                    let Some(h) = index::store::find_handle(&idx.conn, query)? else {
+                        return Ok(index::store::read_totals(&idx.conn)?.map(|_| None));
+                    };
+                    Ok(index::store::read_person(&idx.conn, &h)?.map(|l| Some((h, l))))
+                };
+                // An error here is met again reading the whole ledger,
+                // which moves a damaged index aside.
+                match read() {
+                    Ok(Some(None)) => return None,
+                    Ok(Some(Some((h, l)))) => {
+                        tracing::debug!("ledger: the rows of {h} alone");
+                        self.ledger = Some(l);
+                        self.ledger_of = Some(h.clone());
+                        return Some(h);
+                    }
+                    Ok(None) | Err(_) => {}
+                }
+            }
+        }
+        let ledger = self.ledger(root, cfg, today, note);
+        ledger.find(query).map(|p| p.handle.clone())
     }
 
     /// Every note resolved, built on first use from the notes the sync
@@ -472,9 +523,19 @@ impl Source {
         handle: &str,
         note: &mut dyn FnMut(String),
     ) -> Vec<TimelineRow> {
-        self.ledger(root, cfg, today, note);
+        // One person's ledger will do: it holds every mention key.
+        if self.ledger.is_none() {
+            self.ledger(root, cfg, today, note);
+        }
         if self.vault.is_none() && self.notes.is_none() {
             if let (Some(idx), Some(ledger)) = (&self.index, &self.ledger) {
+                // Resolved as the ledger's keys say, else by the claims.
+                if let Ok(Some(rows)) =
+                    index::context::timeline_kept(&idx.conn, ledger, handle, today)
+                {
+                    tracing::debug!("timeline: from the notes that name them, by the kept keys");
+                    return rows;
+                }
                 // An error here is met again loading the vault, which
                 // moves a damaged index aside.
                 let claims = claims_of(&mut self.claims, idx, cfg);

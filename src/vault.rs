@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use crate::config::Config;
 use crate::model::{Diagnostic, NoteFacts};
-use crate::resolve::{Claims, Resolver};
+use crate::resolve::{Claims, Resolve, Resolver};
 
 pub use crate::resolve::Person;
 
@@ -104,7 +104,7 @@ impl Vault {
     /// the whole vault, numbered among the people these notes name. What
     /// one person's timeline needs, without resolving every note; it knows
     /// no one's facts (`people` is empty).
-    pub fn part(mut notes: Vec<NoteFacts>, resolver: &Resolver<'_>) -> Vault {
+    pub fn part(mut notes: Vec<NoteFacts>, resolver: &impl Resolve) -> Vault {
         notes.sort_by(|a, b| a.path.cmp(&b.path));
         let mut named: BTreeSet<&str> = BTreeSet::new();
         for n in &notes {
@@ -162,7 +162,7 @@ impl Vault {
 /// unique.
 fn resolve_entries(
     notes: &[NoteFacts],
-    resolver: &Resolver<'_>,
+    resolver: &impl Resolve,
     id: impl Fn(&str) -> Option<PersonId>,
 ) -> Vec<Vec<EntryPeople>> {
     notes

@@ -17,12 +17,12 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::ledger::{KeyUse, Ledger, OpenTask, PersonState, Tally};
+use crate::ledger::{KeyUse, Ledger, Names, OpenTask, PersonState, Tally};
 use crate::model::{DateSource, Diagnostic, Entry, Mention, NoteFacts, PageFacts, Severity, Task};
 use crate::query::LastTouch;
 
 /// The format of every blob; bump when the layout changes.
-pub const FORMAT: u8 = 3;
+pub const FORMAT: u8 = 4;
 
 /// Bytes per checksummed chunk of a blob.
 const CHUNK: usize = 16 * 1024;
@@ -630,8 +630,32 @@ pub fn encode_totals(l: &Ledger) -> Vec<u8> {
         w.s(k);
         w.u(u64::from(u.at));
         w.u(u64::from(u.link));
+        write_names(&mut w, &u.at_names);
+        write_names(&mut w, &u.link_names);
     }
     w.finish_keyed(TOTALS)
+}
+
+/// Whom a mention key names: 0 no one, 1 the handle it is, 2 and a
+/// handle.
+fn write_names(w: &mut Writer, n: &Names) {
+    match n {
+        Names::Nobody => w.u(0),
+        Names::Itself => w.u(1),
+        Names::Other(h) => {
+            w.u(2);
+            w.s(h);
+        }
+    }
+}
+
+fn read_names(r: &mut Reader<'_>) -> Result<Names> {
+    Ok(match r.u()? {
+        0 => Names::Nobody,
+        1 => Names::Itself,
+        2 => Names::Other(r.s()?),
+        _ => return Err(CodecError("bad names of a mention key")),
+    })
 }
 
 /// The key of the ledger-wide part's row.
@@ -650,6 +674,8 @@ pub fn decode_totals(b: &[u8], l: &mut Ledger) -> Result<()> {
             KeyUse {
                 at: r.u32()?,
                 link: r.u32()?,
+                at_names: read_names(&mut r)?,
+                link_names: read_names(&mut r)?,
             },
         ));
     }

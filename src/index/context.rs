@@ -13,15 +13,16 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use rusqlite::Connection;
 
 use crate::ledger::{interaction_date, interactive, with_page_person, Ledger};
-use crate::model::NoteFacts;
+use crate::model::{Mention, NoteFacts};
 use crate::query::{LastTouch, TimelineRow};
-use crate::resolve::{Claims, Resolver};
+use crate::resolve::{Claims, Resolve, Resolver};
 use crate::vault::Vault;
 
 use super::{codec, store};
@@ -134,6 +135,49 @@ pub fn timeline(
     today: NaiveDate,
 ) -> rusqlite::Result<Vec<TimelineRow>> {
     let resolver = Resolver::new(claims, ledger.at_keys());
+    timeline_by(conn, &resolver, handle, today)
+}
+
+/// [`timeline`] without the claims: each mention resolved as the ledger's
+/// mention keys say (see `Ledger::kept_names`), so a vault of 200,000
+/// person pages reads none of them. `None` when a note holds a key the
+/// ledger does not (never, unless the index is out of step with itself):
+/// the caller then resolves with the claims.
+pub fn timeline_kept(
+    conn: &Connection,
+    ledger: &Ledger,
+    handle: &str,
+    today: NaiveDate,
+) -> rusqlite::Result<Option<Vec<TimelineRow>>> {
+    let kept = KeptNames {
+        ledger,
+        missing: AtomicBool::new(false),
+    };
+    let rows = timeline_by(conn, &kept, handle, today)?;
+    Ok((!kept.missing.load(Ordering::Relaxed)).then_some(rows))
+}
+
+/// Mentions resolved by the ledger's keys, noting any key it lacks.
+struct KeptNames<'l> {
+    ledger: &'l Ledger,
+    missing: AtomicBool,
+}
+
+impl Resolve for KeptNames<'_> {
+    fn resolve<'a>(&'a self, m: &'a Mention) -> Option<&'a str> {
+        self.ledger.kept_names(m).unwrap_or_else(|| {
+            self.missing.store(true, Ordering::Relaxed);
+            None
+        })
+    }
+}
+
+fn timeline_by(
+    conn: &Connection,
+    resolver: &(impl Resolve + Sync),
+    handle: &str,
+    today: NaiveDate,
+) -> rusqlite::Result<Vec<TimelineRow>> {
     let names = |n: &NoteFacts| {
         n.page.as_ref().is_some_and(|p| p.handle == handle)
             || n.entries
@@ -162,7 +206,7 @@ pub fn timeline(
         }
     }
     keep(&mut batch)?;
-    let part = Vault::part(kept, &resolver);
+    let part = Vault::part(kept, resolver);
     Ok(crate::query::timeline(&part, handle, today))
 }
 

@@ -8,7 +8,7 @@ pub const VERSION: i64 = 7;
 /// Bump when parsing changes what facts a note yields, or the binary form
 /// they are kept in (`codec::FORMAT`): a different value in an index means
 /// every note is parsed again.
-pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-2/codec-3");
+pub const PARSER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/parse-2/codec-4");
 
 pub const CREATE: &str = r"
 -- `sum`: relnotes' checksum of every other row, checked on open.
@@ -111,8 +111,8 @@ CREATE TABLE days (
 -- form, in rows a one-note change reads and rewrites alone: each person's
 -- mentions and interactions by day (`person`, keyed by handle), each
 -- note's open tasks with someone and its errors (`tasks`, `errors`, keyed
--- by path), the day totals and mention keys (`totals`). `people`, `days`
--- and `commitments` are its public face.
+-- by path), the day totals and mention keys with whom each names
+-- (`totals`). `people`, `days` and `commitments` are its public face.
 CREATE TABLE ledger (
     part TEXT NOT NULL,
     key  TEXT NOT NULL,

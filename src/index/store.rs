@@ -14,7 +14,7 @@ use super::codec;
 use crate::config::Config;
 use crate::ledger::Ledger;
 use crate::model::{Diagnostic, PageFacts};
-use crate::resolve::Claims;
+use crate::resolve::{Claims, Person};
 
 /// A blob that does not decode, as the SQL error the sync reports.
 pub fn damaged(e: codec::CodecError) -> rusqlite::Error {
@@ -229,6 +229,111 @@ pub fn read_whole(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
     }
     l.people = people.into_iter().collect();
     Ok(Some(l))
+}
+
+/// The handle of the person `query` finds, as [`crate::resolve::find`]
+/// finds them in the finished ledger (which the `people` and `aliases`
+/// tables mirror): a handle, else an alias, else the first person in
+/// handle order whose name or page it is. `None`: no one.
+pub fn find_handle(conn: &Connection, query: &str) -> rusqlite::Result<Option<String>> {
+    let q = crate::resolve::PersonQuery::new(query);
+    let by = |sql: &str| {
+        conn.query_row(sql, [&q.key], |r| r.get::<_, String>(0))
+            .optional()
+    };
+    if let Some(h) = by("SELECT handle FROM people WHERE handle = ?1")? {
+        return Ok(Some(h));
+    }
+    // Every alias row names someone in `people`.
+    if let Some(h) = by("SELECT handle FROM aliases WHERE alias = ?1")? {
+        return Ok(Some(h));
+    }
+    // `name` is the handle for someone without one, which can only be
+    // the query when the handle is (found above).
+    let mut stmt = conn.prepare("SELECT handle, name, page FROM people ORDER BY handle")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let handle = r.get_ref(0)?.as_str()?;
+        let name = r.get_ref(1)?.as_str()?;
+        let page = r.get_ref(2)?.as_str_or_null()?;
+        if q.names(handle, Some(name).filter(|n| *n != handle), page) {
+            return Ok(Some(handle.to_string()));
+        }
+    }
+    Ok(None)
+}
+
+/// The ledger as far as one person is concerned: the totals, `handle`'s
+/// row, latest interaction and facts (finished as [`Ledger::finish`]
+/// would, from the tables that mirror it, without the claims), and the
+/// open tasks with them (every note's task rows are read; only theirs
+/// are kept). `None` when the index holds no ledger, or no such person.
+pub fn read_person(conn: &Connection, handle: &str) -> rusqlite::Result<Option<Ledger>> {
+    let Some(mut l) = read_totals(conn)? else {
+        return Ok(None);
+    };
+    let Some(person) = read_person_facts(conn, handle)? else {
+        return Ok(None);
+    };
+    let touched = Touched {
+        people: BTreeSet::from([handle.to_string()]),
+        ..Touched::default()
+    };
+    read_parts(conn, &mut l, &touched)?;
+    l.people.entry(handle.to_string()).or_default().person = person;
+    let mut stmt = conn.prepare("SELECT key, data FROM ledger WHERE part = ?1 ORDER BY key")?;
+    let mut rows = stmt.query([TASKS])?;
+    while let Some(r) = rows.next()? {
+        let key = r.get_ref(0)?.as_str()?;
+        let tasks = codec::decode_tasks(key, r.get_ref(1)?.as_blob()?).map_err(damaged)?;
+        l.tasks.extend(
+            tasks
+                .into_iter()
+                .filter(|t| t.people.iter().any(|p| p == handle)),
+        );
+    }
+    Ok(Some(l))
+}
+
+/// `handle`'s facts as a finished ledger holds them: the `people` row's
+/// name (a page's, else a `[[@Full Name]]` link's) and page, that page's
+/// front matter, and the `aliases` rows. `None`: no such person.
+fn read_person_facts(conn: &Connection, handle: &str) -> rusqlite::Result<Option<Person>> {
+    let row: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT name, page FROM people WHERE handle = ?1",
+            [handle],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((name, page)) = row else {
+        return Ok(None);
+    };
+    let mut p = Person::mentioned(handle);
+    // The row names someone without a name by their handle.
+    p.name = (name != handle).then_some(name);
+    if let Some(path) = page {
+        let data: Vec<u8> = conn.query_row(
+            "SELECT p.data FROM files f JOIN pages p ON p.file_id = f.id WHERE f.path = ?1",
+            [&path],
+            |r| r.get(0),
+        )?;
+        let facts = codec::decode_page(&data).map_err(damaged)?;
+        if facts.handle != handle {
+            return Err(damaged(codec::CodecError("page of another person")));
+        }
+        p.circles = facts.circles;
+        p.cadence = facts.cadence;
+        p.birthday = facts.birthday;
+        p.org = facts.org;
+        p.email = facts.email;
+        p.page = Some(path);
+    }
+    let mut stmt = conn.prepare("SELECT alias FROM aliases WHERE handle = ?1 ORDER BY alias")?;
+    p.aliases = stmt
+        .query_map([handle], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(p))
 }
 
 /// Checks every row of the ledger (`relnotes index --check`); how many.

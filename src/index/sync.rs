@@ -808,6 +808,10 @@ fn update(
     {
         return Ok(None);
     }
+    // Every other key names whom it named: the claims are the same.
+    for n in new {
+        l.name_keys(n, &after);
+    }
     let new_c: Vec<_> = new.iter().map(|n| contribution(n, &after)).collect();
     let mut touched = Touched::default();
     for (n, c) in old.iter().zip(&old_c).chain(new.iter().zip(&new_c)) {

@@ -907,3 +907,96 @@ fn the_aliases_table_follows_every_sync() {
     with_index(&v, &["index"]).assert_code(0);
     assert!(aliases().is_empty(), "bob is gone");
 }
+
+/// `show` from the index reads one person (their rows, their page, the
+/// notes that name them, each mention resolved as the ledger's keys say)
+/// and answers as memory does: by handle, alias, name and page, `@`
+/// included, people with and without a page, named by a `[[@Full Name]]`
+/// link or a config alias, after each kind of change.
+#[test]
+fn show_from_the_index_reads_one_person_and_equals_memory() {
+    let v = Vault::with_files(&[
+        (".relnotes.toml", "[aliases]\nbobby = \"bob\"\n"),
+        (
+            "people/Alice Chen.md",
+            "---\nhandle: alice\naliases: [ali, Ali C]\ncircles: [mentor, peer]\ncadence: 2w\nbirthday: 03-04\norg: Northwind\nemail: a@n.example\n---\n- 2026-11-02 call with @bob #gave\n",
+        ),
+        ("people/dana.md", "---\nname: Dana Whit\n---\nbio\n"),
+        (
+            "journal/2026-11-10.md",
+            "- lunch with [[Alice Chen]] and @bobby #got\n- met [[@Eve Stone]] about [[nobody here]]\n- [ ] send @ali the deck due:2026-11-30\n",
+        ),
+        (
+            "journal/2026-11-12.md",
+            "- call with [[dana]], [[Dana Whit]] and @eve-stone #gave\n- [ ] @bob owes me a reply\n",
+        ),
+    ]);
+    let asks = [
+        "alice",
+        "@alice",
+        "ali",
+        "Ali C",
+        "Alice Chen",
+        "people/alice chen",
+        "bob",
+        "bobby",
+        "@Bob",
+        "dana",
+        "Dana Whit",
+        "eve-stone",
+        "Eve Stone",
+        "nobody here",
+        "zed",
+    ];
+    let check = |step: &str| {
+        let mut one_person = 0;
+        for who in asks {
+            for format in ["json", "text", "md"] {
+                let q = ["show", who, "--format", format];
+                let mem = from_memory(&v, &q);
+                let idx = with_index_traced(&v, &q);
+                assert_eq!(idx.code, mem.code, "{step}: {q:?}: {}", idx.stderr);
+                assert!(
+                    idx.stdout == mem.stdout,
+                    "{step}: {q:?}\n--- index\n{}\n--- memory\n{}",
+                    idx.stdout,
+                    mem.stdout
+                );
+                // Made from one person's rows, not everyone's, once the
+                // sync changes nothing (the first after a change hands
+                // its ledger on).
+                let made = idx.stderr.contains("stored answer: none");
+                let first = who == asks[0] && format == "json";
+                if idx.code == 0 && made && !first {
+                    assert!(
+                        idx.stderr.contains("ledger: the rows of")
+                            && idx.stderr.contains("by the kept keys"),
+                        "{step}: {q:?}: {}",
+                        idx.stderr
+                    );
+                    one_person += 1;
+                }
+            }
+        }
+        assert!(
+            one_person >= 20,
+            "{step}: {one_person} answers made from one person's rows"
+        );
+    };
+    check("first build");
+    // A note naming people anew (a new key, a key used a new way).
+    v.write(
+        "journal/2026-11-14.md",
+        "- coffee with [[ali]], [[bobby]] and @dana #gave\n",
+    );
+    check("a note added");
+    v.write("journal/2026-11-10.md", "- met [[@Eve Stone]] again\n");
+    check("a note changed");
+    fs::remove_file(v.path("journal/2026-11-12.md")).unwrap();
+    check("a note removed");
+    v.write(
+        "people/Alice Chen.md",
+        "---\nhandle: alice\naliases: [ali]\n---\nnow without a cadence\n",
+    );
+    check("a page changed");
+}
