@@ -569,6 +569,17 @@ impl Ledger {
         }
     }
 
+    /// The name the first of the `[[@Full Name]]` links that name
+    /// `handle` gives them (in order of the names), as `Ledger::finish`
+    /// gives it to someone without a page.
+    pub fn at_name(&self, handle: &str) -> Option<&str> {
+        self.keys
+            .range::<str, _>((std::ops::Bound::Included("@"), std::ops::Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with('@'))
+            .find(|(k, u)| u.link_names.handle(k) == Some(handle))
+            .map(|(k, _)| &k[1..])
+    }
+
     /// The `@`-mention keys in use.
     pub fn at_keys(&self) -> impl Iterator<Item = &str> {
         self.keys

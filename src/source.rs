@@ -353,9 +353,9 @@ impl Source {
 
     /// The handle of the person `query` finds (`show`), with the ledger
     /// loaded for them: from the index, when nothing is loaded yet, their
-    /// rows only (found and finished from the `people`, `aliases` and
-    /// `pages` tables: no one else's page is read, on a vault of 200,000);
-    /// else the whole ledger. `None`: no one by that name.
+    /// rows only (see `index::store::read_person`: no one else's page is
+    /// read, on a vault of 200,000); else, or when that cannot tell, the
+    /// whole ledger. `None`: no one by that name.
     pub fn person(
         &mut self,
         root: &Path,
@@ -366,26 +366,13 @@ impl Source {
     ) -> Option<String> {
         if self.ledger.is_none() && self.notes.is_none() && self.vault.is_none() {
             if let Some(idx) = &self.index {
-                // `Ok(None)`: the index holds no ledger (read whole below,
-                // which rebuilds it), or not as its tables say;
-                // `Ok(Some(None))`: no such person.
-                let read = || -> rusqlite::Result<Option<Option<(String, Ledger)>>> {
-                    let Some(h) = index::store::find_handle(&idx.conn, query)? else {
-                        return Ok(index::store::read_totals(&idx.conn)?.map(|_| None));
-                    };
-                    Ok(index::store::read_person(&idx.conn, &h)?.map(|l| Some((h, l))))
-                };
                 // An error here is met again reading the whole ledger,
                 // which moves a damaged index aside.
-                match read() {
-                    Ok(Some(None)) => return None,
-                    Ok(Some(Some((h, l)))) => {
-                        tracing::debug!("ledger: the rows of {h} alone");
-                        self.ledger = Some(l);
-                        self.ledger_of = Some(h.clone());
-                        return Some(h);
-                    }
-                    Ok(None) | Err(_) => {}
+                if let Ok(Some((h, l))) = index::store::read_person(&idx.conn, query) {
+                    tracing::debug!("ledger: the rows of {h} alone");
+                    self.ledger = Some(l);
+                    self.ledger_of = Some(h.clone());
+                    return Some(h);
                 }
             }
         }

@@ -658,6 +658,41 @@ fn read_names(r: &mut Reader<'_>) -> Result<Names> {
     })
 }
 
+/// The key of the row of claimed aliases.
+pub const ALIASES: &str = "aliases";
+
+/// Every alias `keys` (the claims' key → handle) holds, that is every key
+/// that is not its own handle, sorted by alias.
+pub fn encode_aliases(keys: &rustc_hash::FxHashMap<String, String>) -> Vec<u8> {
+    let mut pairs: Vec<(&str, &str)> = keys
+        .iter()
+        .filter(|(k, h)| k != h)
+        .map(|(k, h)| (k.as_str(), h.as_str()))
+        .collect();
+    pairs.sort_unstable();
+    let mut w = Writer::new();
+    w.u(pairs.len() as u64);
+    for (a, h) in pairs {
+        w.s(a);
+        w.s(h);
+    }
+    w.finish_keyed(ALIASES)
+}
+
+pub fn decode_aliases(b: &[u8]) -> Result<Vec<(String, String)>> {
+    let payload = unseal_keyed(b, ALIASES)?;
+    let mut r = Reader::new(&payload);
+    let n = r.len()?;
+    let out = (0..n)
+        .map(|_| Ok((r.s()?, r.s()?)))
+        .collect::<Result<Vec<_>>>()?;
+    r.done()?;
+    if !out.windows(2).all(|w| w[0].0 < w[1].0) {
+        return Err(CodecError("aliases out of order"));
+    }
+    Ok(out)
+}
+
 /// The key of the ledger-wide part's row.
 pub const TOTALS: &str = "totals";
 

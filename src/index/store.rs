@@ -69,6 +69,7 @@ const TASKS: &str = "tasks";
 const ERRORS: &str = "errors";
 const TOTALS: &str = "totals";
 const LAST: &str = "last";
+const CLAIMS: &str = "claims";
 
 /// One row of the ledger, decoded.
 enum Part {
@@ -189,9 +190,9 @@ pub fn read_whole(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
         return Ok(None);
     };
     let mut stmt = conn.prepare(
-        "SELECT part, key, data FROM ledger WHERE part NOT IN (?1, ?2) ORDER BY part, key",
+        "SELECT part, key, data FROM ledger WHERE part NOT IN (?1, ?2, ?3) ORDER BY part, key",
     )?;
-    let mut rows = stmt.query([TOTALS, LAST])?;
+    let mut rows = stmt.query([TOTALS, LAST, CLAIMS])?;
     // Every blob in one buffer: one allocation, not one per row.
     let mut blobs: Vec<u8> = Vec::new();
     let mut raw: Vec<(Kind, String, std::ops::Range<usize>)> = Vec::new();
@@ -232,21 +233,26 @@ pub fn read_whole(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
 }
 
 /// The handle of the person `query` finds, as [`crate::resolve::find`]
-/// finds them in the finished ledger (which the `people` and `aliases`
-/// tables mirror): a handle, else an alias, else the first person in
-/// handle order whose name or page it is. `None`: no one.
-pub fn find_handle(conn: &Connection, query: &str) -> rusqlite::Result<Option<String>> {
-    let q = crate::resolve::PersonQuery::new(query);
-    let by = |sql: &str| {
-        conn.query_row(sql, [&q.key], |r| r.get::<_, String>(0))
-            .optional()
-    };
-    if let Some(h) = by("SELECT handle FROM people WHERE handle = ?1")? {
-        return Ok(Some(h));
+/// finds them in the finished ledger: a handle (in the `people` table),
+/// else an alias (among the claimed `aliases`), else the first person in
+/// handle order whose name or page it is (the `people` table).
+fn find_handle(
+    conn: &Connection,
+    q: &crate::resolve::PersonQuery,
+    aliases: &[(String, String)],
+) -> rusqlite::Result<Option<String>> {
+    let by_handle: Option<String> = conn
+        .query_row(
+            "SELECT handle FROM people WHERE handle = ?1",
+            [&q.key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if by_handle.is_some() {
+        return Ok(by_handle);
     }
-    // Every alias row names someone in `people`.
-    if let Some(h) = by("SELECT handle FROM aliases WHERE alias = ?1")? {
-        return Ok(Some(h));
+    if let Ok(i) = aliases.binary_search_by(|(a, _)| a.as_str().cmp(&q.key)) {
+        return Ok(Some(aliases[i].1.clone()));
     }
     // `name` is the handle for someone without one, which can only be
     // the query when the handle is (found above).
@@ -263,76 +269,102 @@ pub fn find_handle(conn: &Connection, query: &str) -> rusqlite::Result<Option<St
     Ok(None)
 }
 
-/// The ledger as far as one person is concerned: the totals, `handle`'s
-/// row, latest interaction and facts (finished as [`Ledger::finish`]
-/// would, from the tables that mirror it, without the claims), and the
-/// open tasks with them (every note's task rows are read; only theirs
-/// are kept). `None` when the index holds no ledger, or no such person.
-pub fn read_person(conn: &Connection, handle: &str) -> rusqlite::Result<Option<Ledger>> {
+/// The ledger as far as the person `query` finds is concerned (`show`),
+/// with their handle: the totals, their row, latest interaction and facts
+/// (finished as [`Ledger::finish`] would, without the claims), and the
+/// open tasks with them (every note's task rows are read; only theirs are
+/// kept).
+///
+/// The `people` table serves only to find them by handle, name or page
+/// and to say where their page is; what it says is held against the
+/// checksummed rows (the page's front matter, the ledger's). `None` when
+/// the index holds no ledger, no one is found, or what the table says
+/// does not hold: the caller then reads the whole ledger, which decides.
+pub fn read_person(conn: &Connection, query: &str) -> rusqlite::Result<Option<(String, Ledger)>> {
+    let q = crate::resolve::PersonQuery::new(query);
+    let Some(aliases) = read_claimed_aliases(conn)? else {
+        return Ok(None);
+    };
+    let Some(handle) = find_handle(conn, &q, &aliases)? else {
+        return Ok(None);
+    };
     let Some(mut l) = read_totals(conn)? else {
         return Ok(None);
     };
-    let Some(person) = read_person_facts(conn, handle)? else {
-        return Ok(None);
-    };
     let touched = Touched {
-        people: BTreeSet::from([handle.to_string()]),
+        people: BTreeSet::from([handle.clone()]),
         ..Touched::default()
     };
     read_parts(conn, &mut l, &touched)?;
-    l.people.entry(handle.to_string()).or_default().person = person;
+    let active = l.people.contains_key(&handle);
+    let Some(mut person) = read_person_facts(conn, &l, &handle)? else {
+        return Ok(None);
+    };
+    person.aliases = aliases
+        .into_iter()
+        .filter(|(_, h)| *h == handle)
+        .map(|(a, _)| a)
+        .collect();
+    let found = q.key == handle
+        || person.aliases.contains(&q.key)
+        || q.names(&handle, person.name.as_deref(), person.page.as_deref());
+    if !found || !(active || person.page.is_some()) {
+        return Ok(None);
+    }
+    l.people.entry(handle.clone()).or_default().person = person;
     let mut stmt = conn.prepare("SELECT key, data FROM ledger WHERE part = ?1 ORDER BY key")?;
     let mut rows = stmt.query([TASKS])?;
     while let Some(r) = rows.next()? {
         let key = r.get_ref(0)?.as_str()?;
         let tasks = codec::decode_tasks(key, r.get_ref(1)?.as_blob()?).map_err(damaged)?;
-        l.tasks.extend(
-            tasks
-                .into_iter()
-                .filter(|t| t.people.iter().any(|p| p == handle)),
-        );
+        l.tasks
+            .extend(tasks.into_iter().filter(|t| t.people.contains(&handle)));
     }
-    Ok(Some(l))
+    Ok(Some((handle, l)))
 }
 
-/// `handle`'s facts as a finished ledger holds them: the `people` row's
-/// name (a page's, else a `[[@Full Name]]` link's) and page, that page's
-/// front matter, and the `aliases` rows. `None`: no such person.
-fn read_person_facts(conn: &Connection, handle: &str) -> rusqlite::Result<Option<Person>> {
-    let row: Option<(String, Option<String>)> = conn
-        .query_row(
-            "SELECT name, page FROM people WHERE handle = ?1",
-            [handle],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+/// `handle`'s facts as a finished ledger holds them but their aliases:
+/// their page's front matter (the page the `people` table names, if its
+/// handle is theirs), else the name of their first `[[@Full Name]]` link
+/// (the totals' mention keys). `None` when the table names no page of
+/// theirs, or no such person.
+fn read_person_facts(
+    conn: &Connection,
+    l: &Ledger,
+    handle: &str,
+) -> rusqlite::Result<Option<Person>> {
+    let page: Option<Option<String>> = conn
+        .query_row("SELECT page FROM people WHERE handle = ?1", [handle], |r| {
+            r.get(0)
+        })
         .optional()?;
-    let Some((name, page)) = row else {
+    let Some(page) = page else {
         return Ok(None);
     };
     let mut p = Person::mentioned(handle);
-    // The row names someone without a name by their handle.
-    p.name = (name != handle).then_some(name);
     if let Some(path) = page {
-        let data: Vec<u8> = conn.query_row(
-            "SELECT p.data FROM files f JOIN pages p ON p.file_id = f.id WHERE f.path = ?1",
-            [&path],
-            |r| r.get(0),
-        )?;
+        let data: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT p.data FROM files f JOIN pages p ON p.file_id = f.id WHERE f.path = ?1",
+                [&path],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(data) = data else { return Ok(None) };
         let facts = codec::decode_page(&data).map_err(damaged)?;
         if facts.handle != handle {
-            return Err(damaged(codec::CodecError("page of another person")));
+            return Ok(None);
         }
+        p.name = facts.name;
         p.circles = facts.circles;
         p.cadence = facts.cadence;
         p.birthday = facts.birthday;
         p.org = facts.org;
         p.email = facts.email;
         p.page = Some(path);
+    } else {
+        p.name = l.at_name(handle).map(str::to_string);
     }
-    let mut stmt = conn.prepare("SELECT alias FROM aliases WHERE handle = ?1 ORDER BY alias")?;
-    p.aliases = stmt
-        .query_map([handle], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
     Ok(Some(p))
 }
 
@@ -347,6 +379,11 @@ pub fn verify_ledger(conn: &Connection) -> rusqlite::Result<usize> {
             if part == LAST {
                 let key = r.get_ref(1)?.as_str()?;
                 codec::decode_last(key, r.get_ref(2)?.as_blob()?).map_err(damaged)?;
+                n += 1;
+                continue;
+            }
+            if part == CLAIMS {
+                codec::decode_aliases(r.get_ref(2)?.as_blob()?).map_err(damaged)?;
                 n += 1;
                 continue;
             }
@@ -421,6 +458,7 @@ impl Touched {
 pub fn save_full(
     conn: &Connection,
     l: &Ledger,
+    claims: &Claims,
     cfg: &Config,
     today: NaiveDate,
 ) -> rusqlite::Result<()> {
@@ -445,7 +483,28 @@ pub fn save_full(
         insert_task(&mut ins, t)?;
     }
     write_aliases(conn, l, &all.people, true)?;
+    conn.execute(
+        "INSERT INTO ledger (part, key, data) VALUES (?1, ?2, ?3)",
+        params![CLAIMS, codec::ALIASES, codec::encode_aliases(&claims.keys)],
+    )?;
     write_errors(conn, l)
+}
+
+/// Every alias claimed (by a page or the config) and the handle it names,
+/// sorted by alias, as the last full sync's claims had them (they change
+/// only with a page or the config, which makes the ledger anew): what
+/// `show` finds an alias by, checksummed, where the `aliases` table is
+/// not. `None` when the index holds none.
+fn read_claimed_aliases(conn: &Connection) -> rusqlite::Result<Option<Vec<(String, String)>>> {
+    let data: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT data FROM ledger WHERE part = ?1 AND key = ?2",
+            [CLAIMS, codec::ALIASES],
+            |r| r.get(0),
+        )
+        .optional()?;
+    data.map(|d| codec::decode_aliases(&d).map_err(damaged))
+        .transpose()
 }
 
 /// The rows of the ledger's parts `touched` names, and its totals:

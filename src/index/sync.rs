@@ -454,7 +454,7 @@ fn sync_in_mode(
             // writes the ledger's.
             let (saved, rows) = std::thread::scope(|s| {
                 let rows = s.spawn(|| fts::make(&l, &c, &search));
-                let saved = store::save_full(&tx, &l, cfg, today);
+                let saved = store::save_full(&tx, &l, &c, cfg, today);
                 let rows = rows.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
                 (saved, rows)
             });
@@ -491,7 +491,7 @@ fn sync_in_mode(
                     stats.rederived = true;
                     let notes = load_all_notes(&tx, fresh)?;
                     let (l, c) = Ledger::derive_with_claims(&notes, cfg);
-                    store::save_full(&tx, &l, cfg, today)?;
+                    store::save_full(&tx, &l, &c, cfg, today)?;
                     ledger = Some(l);
                     claims = Some(c);
                     all_notes = Some(notes);
@@ -935,7 +935,8 @@ pub fn verify(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
 /// checksum: written again from the ledger in a transaction that is rolled
 /// back, they must not change. Returns how many rows they hold.
 fn verify_public(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
-    let Some(ledger) = load_ledger(conn, cfg)? else {
+    let claims = store::claims(&store::load_pages(conn)?, cfg);
+    let Some(ledger) = store::load_ledger(conn, &claims)? else {
         return Ok(0);
     };
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
@@ -949,7 +950,7 @@ fn verify_public(conn: &Connection, cfg: &Config) -> rusqlite::Result<usize> {
         return Ok(0);
     };
     let (before, rows) = public_digest(&tx)?;
-    store::save_full(&tx, &ledger, cfg, today)?;
+    store::save_full(&tx, &ledger, &claims, cfg, today)?;
     let (after, _) = public_digest(&tx)?;
     tx.rollback()?;
     if before != after {
