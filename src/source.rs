@@ -364,7 +364,7 @@ impl Source {
         query: &str,
         note: &mut dyn FnMut(String),
     ) -> Option<String> {
-        if self.ledger.is_none() && self.notes.is_none() && self.vault.is_none() {
+        if self.nothing_loaded() {
             if let Some(idx) = &self.index {
                 // An error here is met again reading the whole ledger,
                 // which moves a damaged index aside.
@@ -541,6 +541,12 @@ impl Source {
     /// for later).
     pub fn drop_claims(&mut self) {
         self.claims = None;
+    }
+
+    /// Whether nothing has been loaded from the index or the notes yet:
+    /// the ledger, the notes, or the vault.
+    pub fn nothing_loaded(&self) -> bool {
+        self.ledger.is_none() && self.notes.is_none() && self.vault.is_none()
     }
 
     /// What has been loaded: the ledger (an empty one if none was asked

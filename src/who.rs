@@ -349,14 +349,18 @@ pub fn people_of<'a>(
 
 /// A person's overall figures from the answers of the ledger.
 pub fn info_from(answers: &Answers<'_>, handle: &str) -> Option<Info> {
-    let p = answers.person(handle)?;
-    Some(Info {
+    answers.person(handle).map(info_of)
+}
+
+/// A person's overall figures from their row.
+fn info_of(p: &crate::query::PersonRow) -> Info {
+    Info {
         name: p.name.clone(),
         circles: p.circles.clone(),
         last_contact: p.last_contact,
         gave: p.gave,
         got: p.got,
-    })
+    }
 }
 
 /// Every note below `root`, parsed with what `who` needs, in path order.
@@ -435,7 +439,7 @@ pub fn scan(
 /// The answer from the index's full-text table.
 fn from_index(
     idx: &crate::index::Index,
-    answers: &Answers<'_>,
+    info: impl FnMut(&str) -> Option<Info>,
     today: NaiveDate,
     terms: &Terms,
     circle: Option<&str>,
@@ -445,7 +449,7 @@ fn from_index(
     let lap = crate::lap::Lap::new();
     let found = fts::find(&idx.conn, terms)?;
     lap.done("who: full-text query and exact match");
-    let ranked = rank(&found.hits, today, circle, limit, |h| info_from(answers, h));
+    let ranked = rank(&found.hits, today, circle, limit, info);
     lap.done("who: rank");
     let rows = rows(ranked, &found.hits, shown, |h| found.evidence(&idx.conn, h));
     lap.done("who: read the evidence");
@@ -475,10 +479,24 @@ pub fn answer(
         if src.index.is_none() {
             break;
         }
+        // Nothing loaded yet: each person ranked is read alone (not
+        // everyone, on a vault of 200,000), unless the index cannot say.
+        if let (0, true, Some(idx)) = (attempt, src.nothing_loaded(), &src.index) {
+            let mut people = crate::index::store::People::new(&idx.conn, cfg, today);
+            let info = |h: &str| people.row(h).map(|p| info_of(&p));
+            if let (Ok(rows), true) = (
+                from_index(idx, info, today, terms, circle, limit, shown),
+                people.sure(),
+            ) {
+                tracing::debug!("who: each person ranked read alone");
+                return rows;
+            }
+        }
         src.ledger(root, cfg, today, note);
         let Some(idx) = &src.index else { break };
         let answers = Answers::new(src.loaded().0, cfg, today);
-        match from_index(idx, &answers, today, terms, circle, limit, shown) {
+        let info = |h: &str| info_from(&answers, h);
+        match from_index(idx, info, today, terms, circle, limit, shown) {
             Ok(rows) => return rows,
             Err(e) if attempt == 0 && !crate::index::is_transient(&e) => {
                 src.damaged(&e.to_string(), root, cfg, today, note);

@@ -323,6 +323,68 @@ pub fn read_person(conn: &Connection, query: &str) -> rusqlite::Result<Option<(S
     Ok(Some((handle, l)))
 }
 
+/// People's rows read one at a time (`who`'s ranked people), as the whole
+/// ledger would make them, and whether every one asked for could be read
+/// so ([`People::sure`]; if not, the whole ledger decides).
+pub struct People<'c> {
+    conn: &'c Connection,
+    cfg: &'c Config,
+    today: NaiveDate,
+    /// The totals (for names from `[[@Full Name]]` links), read once.
+    totals: Option<Ledger>,
+    sure: bool,
+}
+
+impl<'c> People<'c> {
+    pub fn new(conn: &'c Connection, cfg: &'c Config, today: NaiveDate) -> People<'c> {
+        People {
+            conn,
+            cfg,
+            today,
+            totals: None,
+            sure: true,
+        }
+    }
+
+    /// `handle`'s row; `None` (and no longer sure) when it cannot be read
+    /// alone, as for someone the ledger does not hold.
+    pub fn row(&mut self, handle: &str) -> Option<crate::query::PersonRow> {
+        let row = self.read(handle).ok().flatten();
+        self.sure &= row.is_some();
+        row
+    }
+
+    fn read(&mut self, handle: &str) -> rusqlite::Result<Option<crate::query::PersonRow>> {
+        if self.totals.is_none() {
+            self.totals = read_totals(self.conn)?;
+        }
+        let Some(totals) = &self.totals else {
+            return Ok(None);
+        };
+        let Some(person) = read_person_facts(self.conn, totals, handle)? else {
+            return Ok(None);
+        };
+        let mut l = Ledger::default();
+        let touched = Touched {
+            people: BTreeSet::from([handle.to_string()]),
+            ..Touched::default()
+        };
+        read_parts(self.conn, &mut l, &touched)?;
+        let active = l.people.contains_key(handle);
+        if !(active || person.page.is_some()) {
+            return Ok(None);
+        }
+        let ps = l.people.entry(handle.to_string()).or_default();
+        ps.person = person;
+        Ok(Some(crate::query::row(ps, self.cfg, self.today)))
+    }
+
+    /// Whether every row asked for was read.
+    pub fn sure(&self) -> bool {
+        self.sure
+    }
+}
+
 /// `handle`'s facts as a finished ledger holds them but their aliases:
 /// their page's front matter (the page the `people` table names, if its
 /// handle is theirs), else the name of their first `[[@Full Name]]` link

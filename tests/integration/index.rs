@@ -130,7 +130,7 @@ fn differential_generated_corpus_and_after_changes() {
 }
 
 /// [`with_index`], logging where the run's time goes (`RUST_LOG`).
-fn with_index_traced(v: &Vault, args: &[&str]) -> Run {
+pub(crate) fn with_index_traced(v: &Vault, args: &[&str]) -> Run {
     let path = index_path(v);
     let mut cmd = v.command();
     cmd.env("RUST_LOG", "relnotes=debug")

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::corpus;
-use crate::index::{from_memory, index_path, with_index};
+use crate::index::{from_memory, index_path, with_index, with_index_traced};
 use crate::util::{keys, Vault};
 
 /// `(handle, score)` of each person in a `who` JSON answer.
@@ -204,6 +204,7 @@ fn walk_md(dir: &Path) -> Vec<PathBuf> {
 /// common and rare, words, phrases, tags and page values.
 fn assert_same_who(v: &Vault, step: &str) {
     let mut found = 0;
+    let mut alone = 0;
     for t in [
         &["hiring"][..],
         &["the", "roadmap"],
@@ -221,9 +222,12 @@ fn assert_same_who(v: &Vault, step: &str) {
         let mut args = vec!["who"];
         args.extend(t);
         args.extend(["--limit", "100000", "--format", "json"]);
-        let idx = with_index(v, &args);
+        let idx = with_index_traced(v, &args);
         let mem = from_memory(v, &args);
         idx.assert_code(0);
+        // Each person ranked read alone, not the whole ledger, unless a
+        // sync that changed something handed its ledger on.
+        alone += usize::from(idx.stderr.contains("who: each person ranked read alone"));
         assert!(
             idx.stdout == mem.stdout,
             "{step}: who {t:?}: the index's answer differs from the scan's\n--- index\n{}\n--- scan\n{}",
@@ -233,6 +237,10 @@ fn assert_same_who(v: &Vault, step: &str) {
         found += scores(&idx.json()).len();
     }
     assert!(found > 0, "{step}: the terms found no one");
+    assert!(
+        alone >= 10,
+        "{step}: {alone} answers read each person alone"
+    );
 }
 
 #[test]
