@@ -291,27 +291,22 @@ pub fn read_person(conn: &Connection, query: &str) -> rusqlite::Result<Option<(S
     let Some(mut l) = read_totals(conn)? else {
         return Ok(None);
     };
-    let touched = Touched {
-        people: BTreeSet::from([handle.clone()]),
-        ..Touched::default()
-    };
-    read_parts(conn, &mut l, &touched)?;
-    let active = l.people.contains_key(&handle);
-    let Some(mut person) = read_person_facts(conn, &l, &handle)? else {
+    let Some(mut state) = read_state(conn, &l, &handle)? else {
         return Ok(None);
     };
-    person.aliases = aliases
+    let p = &mut state.person;
+    p.aliases = aliases
         .into_iter()
         .filter(|(_, h)| *h == handle)
         .map(|(a, _)| a)
         .collect();
     let found = q.key == handle
-        || person.aliases.contains(&q.key)
-        || q.names(&handle, person.name.as_deref(), person.page.as_deref());
-    if !found || !(active || person.page.is_some()) {
+        || p.aliases.contains(&q.key)
+        || q.names(&handle, p.name.as_deref(), p.page.as_deref());
+    if !found {
         return Ok(None);
     }
-    l.people.entry(handle.clone()).or_default().person = person;
+    l.people.insert(handle.clone(), state);
     let mut stmt = conn.prepare("SELECT key, data FROM ledger WHERE part = ?1 ORDER BY key")?;
     let mut rows = stmt.query([TASKS])?;
     while let Some(r) = rows.next()? {
@@ -361,28 +356,41 @@ impl<'c> People<'c> {
         let Some(totals) = &self.totals else {
             return Ok(None);
         };
-        let Some(person) = read_person_facts(self.conn, totals, handle)? else {
-            return Ok(None);
-        };
-        let mut l = Ledger::default();
-        let touched = Touched {
-            people: BTreeSet::from([handle.to_string()]),
-            ..Touched::default()
-        };
-        read_parts(self.conn, &mut l, &touched)?;
-        let active = l.people.contains_key(handle);
-        if !(active || person.page.is_some()) {
-            return Ok(None);
-        }
-        let ps = l.people.entry(handle.to_string()).or_default();
-        ps.person = person;
-        Ok(Some(crate::query::row(ps, self.cfg, self.today)))
+        let state = read_state(self.conn, totals, handle)?;
+        Ok(state.map(|s| crate::query::row(&s, self.cfg, self.today)))
     }
 
     /// Whether every row asked for was read.
     pub fn sure(&self) -> bool {
         self.sure
     }
+}
+
+/// `handle`'s state as a finished ledger holds it, but their aliases: their
+/// row and latest interaction, and their facts ([`read_person_facts`];
+/// `totals` for names from `[[@Full Name]]` links). `None` when the index
+/// cannot say, or holds no such person (neither a page nor a row).
+fn read_state(
+    conn: &Connection,
+    totals: &Ledger,
+    handle: &str,
+) -> rusqlite::Result<Option<crate::ledger::PersonState>> {
+    let Some(person) = read_person_facts(conn, totals, handle)? else {
+        return Ok(None);
+    };
+    let mut l = Ledger::default();
+    let touched = Touched {
+        people: BTreeSet::from([handle.to_string()]),
+        ..Touched::default()
+    };
+    read_parts(conn, &mut l, &touched)?;
+    let mut state = match l.people.remove(handle) {
+        Some(s) => s,
+        None if person.page.is_some() => crate::ledger::PersonState::default(),
+        None => return Ok(None),
+    };
+    state.person = person;
+    Ok(Some(state))
 }
 
 /// `handle`'s facts as a finished ledger holds them but their aliases:
