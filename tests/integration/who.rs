@@ -306,3 +306,26 @@ fn index_check_verifies_entries_and_the_full_text_index() {
         assert_eq!(answer.stdout, expected, "{damage}");
     }
 }
+
+/// Candidates tied by the thousand (one note naming everyone) are not
+/// read one at a time past `People::MOST` (2,000): the whole ledger
+/// answers, the same as a scan.
+#[test]
+fn who_with_thousands_of_tied_people_reads_the_whole_ledger() {
+    let names: Vec<String> = (0..2_100).map(|i| format!("@guest-{i:05}")).collect();
+    let v = Vault::with_files(&[(
+        "party.md",
+        &format!("- 2026-11-20 met {} #gave\n", names.join(" ")),
+    )]);
+    with_index(&v, &["index"]).assert_code(0);
+    let args = ["who", "met", "--limit", "5", "--format", "json"];
+    let idx = with_index_traced(&v, &args);
+    idx.assert_code(0);
+    assert!(
+        !idx.stderr.contains("who: each person ranked read alone"),
+        "{}",
+        idx.stderr
+    );
+    assert_eq!(idx.stdout, from_memory(&v, &args).stdout);
+    assert_eq!(scores(&idx.json()).len(), 5);
+}
