@@ -488,7 +488,9 @@ pub fn answer(
                 from_index(idx, info, today, terms, circle, limit, shown),
                 people.sure(),
             ) {
-                tracing::debug!("who: each person ranked read alone");
+                if !people.read_whole() {
+                    tracing::debug!("who: each person ranked read alone");
+                }
                 return rows;
             }
         }

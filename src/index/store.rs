@@ -291,7 +291,8 @@ pub fn read_person(conn: &Connection, query: &str) -> rusqlite::Result<Option<(S
     let Some(mut l) = read_totals(conn)? else {
         return Ok(None);
     };
-    let Some(mut state) = read_state(conn, &l, &handle)? else {
+    let Some(mut state) = read_state(conn, &handle, &mut |h| Ok(l.at_name(h).map(str::to_string)))?
+    else {
         return Ok(None);
     };
     let p = &mut state.person;
@@ -318,16 +319,21 @@ pub fn read_person(conn: &Connection, query: &str) -> rusqlite::Result<Option<(S
     Ok(Some((handle, l)))
 }
 
-/// People's rows read one at a time (`who`'s ranked people), as the whole
-/// ledger would make them, and whether every one asked for could be read
-/// so ([`People::sure`]; if not, the whole ledger decides).
+/// People's rows as the whole ledger makes them (`who`'s ranked people):
+/// read one at a time, each from their own rows; past [`People::MOST`], or
+/// for someone that cannot be read so, from the whole ledger, read then.
+/// [`People::sure`] says whether every answer came one way or the other
+/// (if not, the caller asks the whole ledger itself).
 pub struct People<'c> {
     conn: &'c Connection,
     cfg: &'c Config,
     today: NaiveDate,
-    /// The totals (for names from `[[@Full Name]]` links), read once.
-    totals: Option<Ledger>,
+    /// The totals (for names from `[[@Full Name]]` links), read once, when
+    /// someone without a page is asked for.
+    totals: Option<Option<Ledger>>,
     asked: usize,
+    /// The whole ledger, once reading one at a time stopped.
+    whole: Option<Ledger>,
     sure: bool,
 }
 
@@ -339,56 +345,77 @@ impl<'c> People<'c> {
             today,
             totals: None,
             asked: 0,
+            whole: None,
             sure: true,
         }
     }
 
-    /// `handle`'s row; `None` (and no longer sure) when it cannot be read
-    /// alone, as for someone the ledger does not hold, or once more than
-    /// [`People::MOST`] were asked for.
+    /// How many rows are read one at a time (~0.1-0.3 ms each) before the
+    /// whole ledger is read: a question whose candidates tie by the
+    /// thousand (one note naming 200,000 people) took 4 s one at a time,
+    /// against 1 s whole. A ranking of the default 10 reads a few dozen.
+    pub const MOST: usize = 200;
+
+    /// `handle`'s row, `None` for someone the ledger does not hold.
     pub fn row(&mut self, handle: &str) -> Option<crate::query::PersonRow> {
         self.asked += 1;
-        self.sure &= self.asked <= Self::MOST;
-        if !self.sure {
-            return None;
+        if self.whole.is_none() && self.asked <= Self::MOST {
+            if let Ok(Some(row)) = self.read(handle) {
+                return Some(row);
+            }
         }
-        let row = self.read(handle).ok().flatten();
-        self.sure &= row.is_some();
-        row
+        if self.whole.is_none() && self.sure {
+            match load_ledger_and_claims(self.conn, self.cfg) {
+                Ok(Some((l, _))) => {
+                    tracing::debug!("who: the whole ledger, after {} people", self.asked - 1);
+                    self.whole = Some(l);
+                }
+                _ => self.sure = false,
+            }
+        }
+        let ps = self.whole.as_ref()?.people.get(handle)?;
+        Some(crate::query::row(ps, self.cfg, self.today))
     }
 
-    /// How many rows are read one at a time (~20 µs each) before the whole
-    /// ledger is cheaper: a question whose candidates tie by the thousand
-    /// (one note naming 200,000 people) took 4 s so, against 1 s whole.
-    pub const MOST: usize = 2_000;
-
     fn read(&mut self, handle: &str) -> rusqlite::Result<Option<crate::query::PersonRow>> {
-        if self.totals.is_none() {
-            self.totals = read_totals(self.conn)?;
-        }
-        let Some(totals) = &self.totals else {
-            return Ok(None);
+        let (conn, totals) = (self.conn, &mut self.totals);
+        let mut at_name = |h: &str| -> rusqlite::Result<Option<String>> {
+            if totals.is_none() {
+                *totals = Some(read_totals(conn)?);
+            }
+            let l = totals.as_ref().and_then(Option::as_ref);
+            Ok(l.and_then(|l| l.at_name(h)).map(str::to_string))
         };
-        let state = read_state(self.conn, totals, handle)?;
+        let state = read_state(conn, handle, &mut at_name)?;
         Ok(state.map(|s| crate::query::row(&s, self.cfg, self.today)))
     }
 
-    /// Whether every row asked for was read.
+    /// Whether the whole ledger was read.
+    pub fn read_whole(&self) -> bool {
+        self.whole.is_some()
+    }
+
+    /// Whether every row asked for was answered (one at a time or from
+    /// the whole ledger).
     pub fn sure(&self) -> bool {
         self.sure
     }
 }
 
+/// A person's name from their `[[@Full Name]]` links, for someone without
+/// a page ([`Ledger::at_name`] on the totals).
+type AtName<'a> = dyn FnMut(&str) -> rusqlite::Result<Option<String>> + 'a;
+
 /// `handle`'s state as a finished ledger holds it, but their aliases: their
-/// row and latest interaction, and their facts ([`read_person_facts`];
-/// `totals` for names from `[[@Full Name]]` links). `None` when the index
-/// cannot say, or holds no such person (neither a page nor a row).
+/// row and latest interaction, and their facts ([`read_person_facts`]).
+/// `None` when the index cannot say, or holds no such person (neither a
+/// page nor a row).
 fn read_state(
     conn: &Connection,
-    totals: &Ledger,
     handle: &str,
+    at_name: &mut AtName<'_>,
 ) -> rusqlite::Result<Option<crate::ledger::PersonState>> {
-    let Some(person) = read_person_facts(conn, totals, handle)? else {
+    let Some(person) = read_person_facts(conn, handle, at_name)? else {
         return Ok(None);
     };
     let mut l = Ledger::default();
@@ -413,8 +440,8 @@ fn read_state(
 /// theirs, or no such person.
 fn read_person_facts(
     conn: &Connection,
-    l: &Ledger,
     handle: &str,
+    at_name: &mut AtName<'_>,
 ) -> rusqlite::Result<Option<Person>> {
     let page: Option<Option<String>> = conn
         .query_row("SELECT page FROM people WHERE handle = ?1", [handle], |r| {
@@ -446,7 +473,7 @@ fn read_person_facts(
         p.email = facts.email;
         p.page = Some(path);
     } else {
-        p.name = l.at_name(handle).map(str::to_string);
+        p.name = at_name(handle)?;
     }
     Ok(Some(p))
 }
