@@ -573,11 +573,16 @@ impl Ledger {
     /// `handle` gives them (in order of the names), as `Ledger::finish`
     /// gives it to someone without a page.
     pub fn at_name(&self, handle: &str) -> Option<&str> {
+        self.at_link_keys()
+            .find(|(k, u)| u.link_names.handle(k) == Some(handle))
+            .map(|(k, _)| &k[1..])
+    }
+
+    /// The `[[@Full Name]]` keys (`@Full Name`), in order of the names.
+    fn at_link_keys(&self) -> impl Iterator<Item = (&String, &KeyUse)> {
         self.keys
             .range::<str, _>((std::ops::Bound::Included("@"), std::ops::Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with('@'))
-            .find(|(k, u)| u.link_names.handle(k) == Some(handle))
-            .map(|(k, _)| &k[1..])
     }
 
     /// The `@`-mention keys in use.
@@ -787,12 +792,7 @@ impl Ledger {
     /// Names people without a page by their `[[@Full Name]]` links (SPEC
     /// §2 ⟨1.1⟩), when there are any.
     fn name_from_at_links(&mut self, claims: &Claims) {
-        let any = self
-            .keys
-            .range::<str, _>((std::ops::Bound::Included("@"), std::ops::Bound::Unbounded))
-            .next()
-            .is_some_and(|(k, _)| k.starts_with('@'));
-        if !any {
+        if self.at_link_keys().next().is_none() {
             return;
         }
         let r = Resolver::new(claims, self.at_keys());

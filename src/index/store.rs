@@ -112,14 +112,9 @@ fn decode_part(kind: Kind, key: String, data: &[u8]) -> Result<Part, codec::Code
 /// The ledger-wide part alone (day totals and mention keys), the start of
 /// a ledger read in part; `None` when the index holds no ledger.
 pub fn read_totals(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
-    let data: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT data FROM ledger WHERE part = ?1 AND key = ?2",
-            [TOTALS, codec::TOTALS],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(data) = data else { return Ok(None) };
+    let Some(data) = ledger_row(conn, TOTALS, codec::TOTALS)? else {
+        return Ok(None);
+    };
     let mut l = Ledger::default();
     codec::decode_totals(&data, &mut l).map_err(damaged)?;
     Ok(Some(l))
@@ -128,11 +123,10 @@ pub fn read_totals(conn: &Connection) -> rusqlite::Result<Option<Ledger>> {
 /// Adds to `l` (read in part) the rows of the people and notes `touched`
 /// names, before a change is applied to them.
 pub fn read_parts(conn: &Connection, l: &mut Ledger, touched: &Touched) -> rusqlite::Result<()> {
-    let mut get = conn.prepare_cached("SELECT data FROM ledger WHERE part = ?1 AND key = ?2")?;
-    let mut one = |part: &str, key: &str| -> rusqlite::Result<Option<Part>> {
+    let one = |part: &str, key: &str| -> rusqlite::Result<Option<Part>> {
         let kind = kind_of(part).map_err(damaged)?;
-        let data: Option<Vec<u8>> = get.query_row([part, key], |r| r.get(0)).optional()?;
-        data.map(|d| decode_part(kind, key.to_string(), &d).map_err(damaged))
+        ledger_row(conn, part, key)?
+            .map(|d| decode_part(kind, key.to_string(), &d).map_err(damaged))
             .transpose()
     };
     for h in &touched.people {
@@ -157,13 +151,27 @@ pub fn read_parts(conn: &Connection, l: &mut Ledger, touched: &Touched) -> rusql
     Ok(())
 }
 
-fn read_last(
-    get: &mut rusqlite::CachedStatement<'_>,
-    handle: &str,
-) -> rusqlite::Result<Option<crate::query::LastTouch>> {
-    let data: Option<Vec<u8>> = get.query_row([LAST, handle], |r| r.get(0)).optional()?;
-    data.map(|d| codec::decode_last(handle, &d).map_err(damaged))
-        .transpose()
+/// One row's blob of the ledger, if it holds one.
+fn ledger_row(conn: &Connection, part: &str, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.prepare_cached("SELECT data FROM ledger WHERE part = ?1 AND key = ?2")?
+        .query_row([part, key], |r| r.get(0))
+        .optional()
+}
+
+/// Every row of one part of the ledger, in key order: `each` is given its
+/// key and blob.
+fn each_row(
+    conn: &Connection,
+    part: &str,
+    mut each: impl FnMut(&str, &[u8]) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let mut stmt =
+        conn.prepare_cached("SELECT key, data FROM ledger WHERE part = ?1 ORDER BY key")?;
+    let mut rows = stmt.query([part])?;
+    while let Some(r) = rows.next()? {
+        each(r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_blob()?)?;
+    }
+    Ok(())
 }
 
 /// The latest interaction of each of `handles` the index keeps.
@@ -171,11 +179,10 @@ pub fn read_lasts(
     conn: &Connection,
     handles: &[String],
 ) -> rusqlite::Result<BTreeMap<String, crate::query::LastTouch>> {
-    let mut get = conn.prepare_cached("SELECT data FROM ledger WHERE part = ?1 AND key = ?2")?;
     let mut out = BTreeMap::new();
     for h in handles {
-        if let Some(t) = read_last(&mut get, h)? {
-            out.insert(h.clone(), t);
+        if let Some(d) = ledger_row(conn, LAST, h)? {
+            out.insert(h.clone(), codec::decode_last(h, &d).map_err(damaged)?);
         }
     }
     Ok(out)
@@ -308,14 +315,12 @@ pub fn read_person(conn: &Connection, query: &str) -> rusqlite::Result<Option<(S
         return Ok(None);
     }
     l.people.insert(handle.clone(), state);
-    let mut stmt = conn.prepare("SELECT key, data FROM ledger WHERE part = ?1 ORDER BY key")?;
-    let mut rows = stmt.query([TASKS])?;
-    while let Some(r) = rows.next()? {
-        let key = r.get_ref(0)?.as_str()?;
-        let tasks = codec::decode_tasks(key, r.get_ref(1)?.as_blob()?).map_err(damaged)?;
+    each_row(conn, TASKS, |key, data| {
+        let tasks = codec::decode_tasks(key, data).map_err(damaged)?;
         l.tasks
             .extend(tasks.into_iter().filter(|t| t.people.contains(&handle)));
-    }
+        Ok(())
+    })?;
     Ok(Some((handle, l)))
 }
 
@@ -606,14 +611,8 @@ pub fn save_full(
 /// `show` finds an alias by, checksummed, where the `aliases` table is
 /// not. `None` when the index holds none.
 fn read_claimed_aliases(conn: &Connection) -> rusqlite::Result<Option<Vec<(String, String)>>> {
-    let data: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT data FROM ledger WHERE part = ?1 AND key = ?2",
-            [CLAIMS, codec::ALIASES],
-            |r| r.get(0),
-        )
-        .optional()?;
-    data.map(|d| codec::decode_aliases(&d).map_err(damaged))
+    ledger_row(conn, CLAIMS, codec::ALIASES)?
+        .map(|d| codec::decode_aliases(&d).map_err(damaged))
         .transpose()
 }
 
@@ -828,14 +827,11 @@ fn write(
 /// when an answer comes from the store: every note's (from the ledger's
 /// rows, just written) and the claims' (in `l`, finished).
 fn write_errors(conn: &Connection, l: &Ledger) -> rusqlite::Result<()> {
-    let mut stmt =
-        conn.prepare_cached("SELECT key, data FROM ledger WHERE part = ?1 ORDER BY key")?;
-    let mut rows = stmt.query([ERRORS])?;
     let mut notes: Vec<Diagnostic> = Vec::new();
-    while let Some(r) = rows.next()? {
-        let key = r.get_ref(0)?.as_str()?;
-        notes.extend(codec::decode_errors(key, r.get_ref(1)?.as_blob()?).map_err(damaged)?);
-    }
+    each_row(conn, ERRORS, |key, data| {
+        notes.extend(codec::decode_errors(key, data).map_err(damaged)?);
+        Ok(())
+    })?;
     let errors: Vec<&Diagnostic> = notes
         .iter()
         .chain(&l.claim_diagnostics)
