@@ -69,6 +69,11 @@ const PEAK: &str = "relnotes-bench-peak-kib=";
 /// memory of the process that spawns a child into the child's peak, and
 /// this one has held large vaults.
 fn measure(root: &Path, index: &Path, args: &[&str]) -> Run {
+    measure_on(root, index, "2026-11-23", args)
+}
+
+/// [`measure`] with `--today today`.
+fn measure_on(root: &Path, index: &Path, today: &str, args: &[&str]) -> Run {
     let t = Instant::now();
     let out = Command::new(std::env::current_exe().unwrap())
         .env(SPAWNER, "1")
@@ -76,7 +81,7 @@ fn measure(root: &Path, index: &Path, args: &[&str]) -> Run {
         .arg("--dir")
         .arg(root)
         .arg("--today")
-        .arg("2026-11-23")
+        .arg(today)
         .env("RELNOTES_INDEX", index)
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG")
@@ -288,6 +293,7 @@ fn corpus_figures(tmp: &Path, notes: usize, people: usize) -> Table {
             None,
         );
     }
+    next_day(&mut table, &root, &index, 3);
     print_size(&index);
     table
 }
@@ -344,6 +350,21 @@ fn commands(table: &mut Table, root: &Path, index: &Path, show: &str, who: &str)
             Some(stored.peak_kib),
         );
     }
+    next_day(table, root, index, 1);
+}
+
+/// `report` the next day, nothing else changed (the day's first command:
+/// every person's counts are as of a new day), best of `rounds` days.
+fn next_day(table: &mut Table, root: &Path, index: &Path, rounds: usize) {
+    let mut day = 23;
+    let mut peak = 0;
+    let time = best_of(rounds, || {
+        day += 1;
+        let r = measure_on(root, index, &format!("2026-11-{day}"), &["report"]);
+        peak = peak.max(r.peak_kib);
+        r.time
+    });
+    table.add("`report`, the next day", time, Some(peak));
 }
 
 fn cold(table: &mut Table, root: &Path, index: &Path) {

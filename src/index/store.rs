@@ -755,18 +755,28 @@ pub fn save_delta(
     write_errors(conn, l)
 }
 
-/// Rewrites every person's counts as of `today` (a new day).
+/// Brings every person's row of the `people` table from `before` (the day
+/// the table was written for; `None`: not known) to `today`, a new day:
+/// rewrites only the rows that move ([`crate::query::row_moves`]), and says
+/// how many.
 pub fn refresh_people(
     conn: &Connection,
     l: &Ledger,
     cfg: &Config,
+    before: Option<NaiveDate>,
     today: NaiveDate,
-) -> rusqlite::Result<()> {
-    let all = Touched {
-        people: l.people.keys().cloned().collect(),
+) -> rusqlite::Result<usize> {
+    let moved = Touched {
+        people: l
+            .people
+            .iter()
+            .filter(|(_, ps)| before.is_none_or(|b| crate::query::row_moves(ps, cfg, b, today)))
+            .map(|(h, _)| h.clone())
+            .collect(),
         ..Touched::default()
     };
-    write(conn, l, &all, cfg, today)
+    write(conn, l, &moved, cfg, today)?;
+    Ok(moved.people.len())
 }
 
 fn write(

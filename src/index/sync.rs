@@ -335,7 +335,11 @@ fn sync_in_mode(
     stats.removed = removed.len();
     incomplete |= count_outcomes(&outcomes, full, &mut stats);
     let today_text = crate::dates::iso(today);
-    let people_stale = idx.meta("today")?.as_deref() != Some(today_text.as_str());
+    let people_day = idx.meta("today")?;
+    let people_stale = people_day.as_deref() != Some(today_text.as_str());
+    // The day the `people` table was written for: a new day rewrites only
+    // the rows that move from it.
+    let people_day = people_day.as_deref().and_then(crate::dates::parse_iso);
     let must_write = stats.changed || stats.rehashed > 0 || people_stale;
 
     let mut ledger = None;
@@ -380,7 +384,7 @@ fn sync_in_mode(
         }
         // Who claims what before the change: needed when the ledger is
         // updated, not when a re-hash found every note the same.
-        let pages_before = if full || !(stats.changed || people_stale) {
+        let pages_before = if full || !stats.changed {
             Vec::new()
         } else {
             store::load_pages(&tx)?
@@ -479,7 +483,7 @@ fn sync_in_mode(
                     lap.done("sync: update the ledger");
                     store::save_delta(&tx, &l, &touched, cfg, today)?;
                     if read_whole {
-                        store::refresh_people(&tx, &l, cfg, today)?;
+                        refresh_people(&tx, &l, cfg, people_day, today)?;
                     }
                     ledger = Some(l);
                     whole = read_whole;
@@ -498,12 +502,13 @@ fn sync_in_mode(
                 }
             }
         } else if people_stale {
-            let c = store::claims(&pages_before, cfg);
-            if let Some(l) = store::load_ledger(&tx, &c)? {
-                store::refresh_people(&tx, &l, cfg, today)?;
+            // A new day, nothing else: the ledger as an answer reads it,
+            // handed on to it.
+            if let Some((l, c)) = store::load_ledger_and_claims(&tx, cfg)? {
+                refresh_people(&tx, &l, cfg, people_day, today)?;
                 ledger = Some(l);
+                claims = Some(c);
             }
-            claims = Some(c);
         }
         lap.done("sync: update and write the ledger");
         // A changed sync made or read the ledger, and with it the claims.
@@ -610,6 +615,22 @@ fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
 /// facts over newer ones, with a stat that hides it from the daemon until
 /// the note changes again. So, under the lock, the notes this sync read are
 /// stat'ed, held against the table's hashes (not in a `full` sync, which
+/// [`store::refresh_people`], logged: how many rows a new day moved.
+fn refresh_people(
+    tx: &rusqlite::Transaction<'_>,
+    l: &Ledger,
+    cfg: &Config,
+    before: Option<NaiveDate>,
+    today: NaiveDate,
+) -> rusqlite::Result<()> {
+    let moved = store::refresh_people(tx, l, cfg, before, today)?;
+    tracing::debug!(
+        "a new day: {moved} of {} people's rows rewritten",
+        l.people.len()
+    );
+    Ok(())
+}
+
 /// parses every note whatever the table holds) and read again.
 fn look_again(
     tx: &Connection,

@@ -1000,3 +1000,97 @@ fn show_from_the_index_reads_one_person_and_equals_memory() {
     );
     check("a page changed");
 }
+
+/// A new day rewrites only the `people` rows that move (plans that became
+/// the past, people due on whatever today is, a cadence whose shortest
+/// choice changes with the month), and the table kept from day to day,
+/// forwards and back, with and without a change, equals one built fresh
+/// on that day.
+#[test]
+fn the_people_table_follows_each_new_day() {
+    let v = Vault::with_files(&[
+        (
+            ".relnotes.toml",
+            "[cadence]\nmonthly = \"1m\"\nthirty = \"30d\"\n",
+        ),
+        (
+            "people/ann.md",
+            "---\ncircles: [monthly, thirty]\n---\n## 2026-11-02\n- coffee #gave\n",
+        ),
+        ("people/nia.md", "---\ncadence: 2w\n---\nnever met yet\n"),
+        (
+            "people/ivo.md",
+            "---\ncircles: [thirty, monthly]\n---\nno contact either\n",
+        ),
+        (
+            "journal/2026-11-10.md",
+            "- call with @bob #got\n- lunch with @cy and @bob\n",
+        ),
+        (
+            "journal/plans.md",
+            "- 2026-11-25 dinner with @fut #gave\n- 2026-12-01 hike with @bob and @fut\n- 2027-02-01 visit @far\n",
+        ),
+    ]);
+    let table = |index: &Path| -> Vec<String> {
+        let c = rusqlite::Connection::open(index).unwrap();
+        let mut stmt = c.prepare("SELECT * FROM people ORDER BY handle").unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            let cols: Vec<String> = (0..n)
+                .map(|i| match r.get_ref(i).unwrap() {
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            Ok(cols.join(" | "))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    let on = |day: &str, index: &Path| {
+        let mut cmd = v.bare_command();
+        cmd.env("RUST_LOG", "relnotes=debug")
+            .arg("--dir")
+            .arg(v.root())
+            .args(["--today", day, "--index"])
+            .arg(index)
+            .arg("people");
+        let run = Run::from_command(&mut cmd, format!("--today {day} people"));
+        run.assert_code(0);
+        run
+    };
+    let kept = index_path(&v);
+    on(crate::util::TODAY, &kept);
+    let everyone = table(&kept).len();
+    assert_eq!(everyone, 7, "{:#?}", table(&kept));
+    let days = [
+        ("2026-11-24", None),
+        ("2026-11-26", None),
+        ("2026-11-30", Some("- 2026-11-29 tea with @cy #gave\n")),
+        ("2026-12-01", None),
+        ("2027-01-31", None),
+        ("2027-03-01", Some("- [ ] send @dee the deck\n")),
+        ("2026-11-20", None),
+    ];
+    for (n, (day, change)) in days.iter().enumerate() {
+        if let Some(text) = change {
+            v.write(&format!("journal/change-{n}.md"), text);
+        }
+        let run = on(day, &kept);
+        let fresh = v.cache().join(format!("fresh-{n}.sqlite"));
+        on(day, &fresh);
+        assert_eq!(table(&kept), table(&fresh), "{day}: kept against fresh");
+        let moved: usize = run
+            .stderr
+            .lines()
+            .find_map(|l| l.split("a new day: ").nth(1))
+            .and_then(|l| l.split(' ').next())
+            .and_then(|m| m.parse().ok())
+            .unwrap_or_else(|| panic!("{day}: no new day in the log: {}", run.stderr));
+        assert!(
+            moved < table(&kept).len(),
+            "{day}: {moved} rows rewritten, not only those that move"
+        );
+    }
+}
