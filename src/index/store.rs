@@ -794,7 +794,7 @@ pub fn save_delta(
 
 /// Brings every person's row of the `people` table from `before` (the day
 /// the table was written for; `None`: not known) to `today`, a new day:
-/// rewrites only the rows that move ([`crate::query::row_moves`]), and says
+/// rewrites only the rows that move ([`crate::query::row_moves`]), and logs
 /// how many.
 pub fn refresh_people(
     conn: &Connection,
@@ -802,7 +802,7 @@ pub fn refresh_people(
     cfg: &Config,
     before: Option<NaiveDate>,
     today: NaiveDate,
-) -> rusqlite::Result<usize> {
+) -> rusqlite::Result<()> {
     let moved = Touched {
         people: l
             .people
@@ -813,7 +813,12 @@ pub fn refresh_people(
         ..Touched::default()
     };
     write(conn, l, &moved, cfg, today)?;
-    Ok(moved.people.len())
+    tracing::debug!(
+        "a new day: {} of {} people's rows rewritten",
+        moved.people.len(),
+        l.people.len()
+    );
+    Ok(())
 }
 
 fn write(

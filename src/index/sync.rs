@@ -483,7 +483,7 @@ fn sync_in_mode(
                     lap.done("sync: update the ledger");
                     store::save_delta(&tx, &l, &touched, cfg, today)?;
                     if read_whole {
-                        refresh_people(&tx, &l, cfg, people_day, today)?;
+                        store::refresh_people(&tx, &l, cfg, people_day, today)?;
                     }
                     ledger = Some(l);
                     whole = read_whole;
@@ -505,7 +505,7 @@ fn sync_in_mode(
             // A new day, nothing else: the ledger as an answer reads it,
             // handed on to it.
             if let Some((l, c)) = store::load_ledger_and_claims(&tx, cfg)? {
-                refresh_people(&tx, &l, cfg, people_day, today)?;
+                store::refresh_people(&tx, &l, cfg, people_day, today)?;
                 ledger = Some(l);
                 claims = Some(c);
             }
@@ -615,22 +615,6 @@ fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
 /// facts over newer ones, with a stat that hides it from the daemon until
 /// the note changes again. So, under the lock, the notes this sync read are
 /// stat'ed, held against the table's hashes (not in a `full` sync, which
-/// [`store::refresh_people`], logged: how many rows a new day moved.
-fn refresh_people(
-    tx: &rusqlite::Transaction<'_>,
-    l: &Ledger,
-    cfg: &Config,
-    before: Option<NaiveDate>,
-    today: NaiveDate,
-) -> rusqlite::Result<()> {
-    let moved = store::refresh_people(tx, l, cfg, before, today)?;
-    tracing::debug!(
-        "a new day: {moved} of {} people's rows rewritten",
-        l.people.len()
-    );
-    Ok(())
-}
-
 /// parses every note whatever the table holds) and read again.
 fn look_again(
     tx: &Connection,
